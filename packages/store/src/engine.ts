@@ -1,0 +1,665 @@
+import type { ConnectRequest, Id, MultiReadOp, MultiResult, Request, Response, Stat } from '@vivarium/protocol';
+import { AddWatchMode, ErrorCode, EventType, OpCode, Perm, Xid, ZooKeeperError } from '@vivarium/protocol';
+import { authenticate, checkAcl, connectionAuthIds, maskAclForReader, whoAmIOf, withAuthIds } from './acl.ts';
+import { assert } from './assert.ts';
+import type { Clock, ManualClockListener } from './clock.ts';
+import { Database, type TxnResult } from './database.ts';
+import { childPathOf } from './data-tree.ts';
+import { resolveEngineConfig, type EngineConfig } from './engine-config.ts';
+import type { CloseReason, ConnectionSink, EngineOutput } from './engine-output.ts';
+import { PendingChanges } from './pending-changes.ts';
+import { isWriteRequest, prepareCloseSession, prepareSetAcl, prepareWrite, type PrepareContext } from './prepare.ts';
+import type { Random } from './random.ts';
+import { SessionTracker } from './session-tracker.ts';
+import type { Txn, TxnBody } from './txn.ts';
+import { WatchManager } from './watch-manager.ts';
+import { NodeKind, statOf } from './znode.ts';
+
+export type ConnectionId = number;
+
+interface Connection {
+  id: ConnectionId;
+  remoteAddress: string;
+  authIds: Id[];
+  sessionId: bigint | undefined;
+  sink: ConnectionSink;
+  pending: EngineOutput[];
+  closed: boolean;
+  /** Counters for the four-letter words. */
+  packetsReceived: number;
+  packetsSent: number;
+}
+
+export interface EngineOptions extends Partial<EngineConfig> {
+  clock: Clock;
+  random: Random;
+}
+
+export interface OpenConnectionOptions {
+  /** The client's address, for the ip auth scheme ("127.0.0.1", "::1"). */
+  remoteAddress: string;
+  /** Receives this connection's output in order, after each engine step completes. */
+  sink: ConnectionSink;
+}
+
+/** Session passwords are 16 bytes, as ZooKeeper's. */
+const passwordBytes = 16;
+
+/**
+ * One standalone member's state machine: the replicated database plus the
+ * member-local parts (connections, watches, session expiry, the reaper). Pure
+ * and synchronous: time comes from the injected Clock, ids and passwords from
+ * the seeded Random, and every effect leaves as EngineOutput to a connection's sink.
+ */
+export class Engine implements ManualClockListener {
+  readonly config: EngineConfig;
+  readonly database = new Database();
+  readonly watches = new WatchManager();
+  readonly sessions: SessionTracker;
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly connections = new Map<ConnectionId, Connection>();
+  private readonly connectionBySession = new Map<bigint, ConnectionId>();
+  private readonly dirty = new Set<Connection>();
+  private nextConnectionId: ConnectionId = 1;
+  private nextSessionId: bigint;
+  private nextContainerCheckMs: number;
+  private flushing = false;
+  private closedEngine = false;
+
+  constructor(options: EngineOptions) {
+    const { clock, random, ...rest } = options;
+    this.config = resolveEngineConfig(rest);
+    this.clock = clock;
+    this.random = random;
+    const now = clock.nowMs();
+    this.sessions = new SessionTracker(this.config.tickTimeMs, now);
+    // ZooKeeper: member id in the top byte, a time-derived middle. Ours is seed-derived, so runs replay.
+    this.nextSessionId = (BigInt(this.config.memberId) << 56n) | (BigInt(random.nextUint32()) << 16n);
+    this.nextContainerCheckMs = now + this.config.containerCheckIntervalMs;
+  }
+
+  get lastProcessedZxid(): bigint {
+    return this.database.lastProcessedZxid;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  // ------------------------------------------------------------------ connections
+
+  openConnection(options: OpenConnectionOptions): ConnectionId {
+    this.assertOpen();
+    if (this.connections.size >= this.config.connectionsMax) {
+      throw new ZooKeeperError(ErrorCode.connectionLoss, { detail: `connectionsMax (${this.config.connectionsMax}) reached` });
+    }
+    const id = this.nextConnectionId++;
+    this.connections.set(id, {
+      id,
+      remoteAddress: options.remoteAddress,
+      authIds: connectionAuthIds(options.remoteAddress),
+      sessionId: undefined,
+      sink: options.sink,
+      pending: [],
+      closed: false,
+      packetsReceived: 0,
+      packetsSent: 0,
+    });
+    return id;
+  }
+
+  /** The transport is gone (socket closed, client dropped it). Its watches go; its session stays until it expires. */
+  closeConnection(connectionId: ConnectionId): void {
+    const connection = this.connections.get(connectionId);
+    if (connection === undefined) return;
+    this.detach(connection);
+    this.flush();
+  }
+
+  /** The handshake: create a session or reattach to one (ZooKeeperServer.processConnectRequest). */
+  connect(connectionId: ConnectionId, request: ConnectRequest): void {
+    const connection = this.requireConnection(connectionId);
+    assert(connection.sessionId === undefined, `connect: connection ${connectionId} already has a session`);
+    connection.packetsReceived++;
+    const now = this.clock.nowMs();
+    if (request.lastZxidSeen > this.database.lastProcessedZxid) {
+      // The client has seen more than this member: it must try another one. No reply.
+      this.close(connection, 'clientZxidAhead');
+      this.flush();
+      return;
+    }
+    const timeoutMs = Math.min(this.config.maxSessionTimeoutMs, Math.max(this.config.minSessionTimeoutMs, request.timeOutMs));
+    const readOnly = request.readOnly === undefined ? undefined : false;
+    if (request.sessionId === 0n) {
+      if (this.database.sessions.size >= this.config.sessionsMax) {
+        this.close(connection, 'sessionLimit');
+        this.flush();
+        return;
+      }
+      const sessionId = this.nextSessionId++;
+      const passwd = new Uint8Array(passwordBytes);
+      this.random.fillBytes(passwd);
+      this.commit(sessionId, { type: 'createSession', sessionId, timeoutMs, passwd });
+      this.sessions.track(sessionId, timeoutMs, now);
+      this.attach(connection, sessionId);
+      this.send(connection, { kind: 'connected', response: { protocolVersion: 0, timeOutMs: timeoutMs, sessionId, passwd, readOnly } });
+    } else {
+      const record = this.database.sessions.get(request.sessionId);
+      const live = this.sessions.get(request.sessionId);
+      if (record === undefined || live === undefined || live.closing || !bytesEqual(record.passwd, request.passwd)) {
+        // ZooKeeper answers an unknown, expired or wrong-password session with zeros, then closes.
+        this.send(connection, {
+          kind: 'connected',
+          response: { protocolVersion: 0, timeOutMs: 0, sessionId: 0n, passwd: new Uint8Array(passwordBytes), readOnly },
+        });
+        this.close(connection, 'invalidSession');
+      } else {
+        const previous = this.connectionBySession.get(request.sessionId);
+        if (previous !== undefined) {
+          const other = this.connections.get(previous);
+          if (other !== undefined) this.close(other, 'sessionMovedToAnotherConnection');
+        }
+        this.sessions.setTimeout(request.sessionId, timeoutMs);
+        this.sessions.touch(request.sessionId, now);
+        this.attach(connection, request.sessionId);
+        this.send(connection, { kind: 'connected', response: { protocolVersion: 0, timeOutMs: timeoutMs, sessionId: request.sessionId, passwd: record.passwd, readOnly } });
+      }
+    }
+    this.flush();
+  }
+
+  /** One request from a connected client. Replies (and the events it fires) go to the sinks. */
+  submit(connectionId: ConnectionId, xid: number, request: Request): void {
+    const connection = this.requireConnection(connectionId);
+    const sessionId = connection.sessionId;
+    assert(sessionId !== undefined, `submit: connection ${connectionId} has no session yet; hold requests until connected`);
+    connection.packetsReceived++;
+    const live = this.sessions.get(sessionId);
+    if (live === undefined || live.closing) {
+      this.reply(connection, xid, request.type, ErrorCode.sessionExpired);
+      this.flush();
+      return;
+    }
+    this.sessions.touch(sessionId, this.clock.nowMs());
+    try {
+      this.process(connection, sessionId, xid, request);
+    } finally {
+      this.flush();
+    }
+  }
+
+  // ------------------------------------------------------------------ time
+
+  nextWakeMs(): number | undefined {
+    const sessionDeadline = this.sessions.nextDeadlineMs();
+    const tree = this.database.tree;
+    const reaperDue = tree.containers().size + tree.ttlNodes().size > 0 ? this.nextContainerCheckMs : undefined;
+    if (sessionDeadline === undefined) return reaperDue;
+    if (reaperDue === undefined) return sessionDeadline;
+    return Math.min(sessionDeadline, reaperDue);
+  }
+
+  onTime(): void {
+    this.tick();
+  }
+
+  /** Expire due sessions and reap due containers and TTL nodes, as of the clock's now. */
+  tick(): void {
+    if (this.closedEngine) return;
+    const now = this.clock.nowMs();
+    for (const sessionId of this.sessions.pollExpired(now)) this.expire(sessionId, 'sessionExpired');
+    if (now >= this.nextContainerCheckMs) {
+      this.reapContainers(now);
+      const interval = this.config.containerCheckIntervalMs;
+      this.nextContainerCheckMs = now + interval - ((now - this.nextContainerCheckMs) % interval);
+    }
+    this.flush();
+  }
+
+  /** Expire a session now, as if its timeout had passed: ephemerals deleted, watches fired, connection closed. */
+  expireSession(sessionId: bigint): boolean {
+    const live = this.sessions.get(sessionId);
+    if (live === undefined || live.closing) return false;
+    this.expire(sessionId, 'sessionExpired');
+    this.flush();
+    return true;
+  }
+
+  /** Close every connection (the member is shutting down). Sessions stay in the database. */
+  close(): void;
+  close(connection: Connection, reason: CloseReason): void;
+  close(connection?: Connection, reason?: CloseReason): void {
+    if (connection === undefined) {
+      for (const each of this.connections.values()) this.close(each, 'engineClosed');
+      this.flush();
+      this.closedEngine = true;
+      return;
+    }
+    if (connection.closed) return;
+    this.send(connection, { kind: 'close', reason: reason as CloseReason });
+    this.detach(connection);
+  }
+
+  // ------------------------------------------------------------------ inspection
+
+  sessionOf(connectionId: ConnectionId): bigint | undefined {
+    return this.connections.get(connectionId)?.sessionId;
+  }
+
+  authIdsOf(connectionId: ConnectionId): readonly Id[] {
+    return this.connections.get(connectionId)?.authIds ?? [];
+  }
+
+  connectionInfo(): Array<{ id: ConnectionId; remoteAddress: string; sessionId: bigint | undefined; packetsReceived: number; packetsSent: number }> {
+    return [...this.connections.values()].map((c) => ({
+      id: c.id, remoteAddress: c.remoteAddress, sessionId: c.sessionId, packetsReceived: c.packetsReceived, packetsSent: c.packetsSent,
+    }));
+  }
+
+  /** The whole structure agrees with itself (DESIGN: called after every step by the simulation). */
+  checkInvariants(): void {
+    this.database.checkInvariants();
+    this.sessions.checkInvariants();
+    this.watches.checkInvariants();
+    for (const session of this.sessions.sessions()) {
+      assert(this.database.sessions.has(session.sessionId), `Engine: live session 0x${session.sessionId.toString(16)} missing from the database`);
+    }
+    for (const [sessionId] of this.database.sessions) {
+      assert(this.sessions.get(sessionId) !== undefined, `Engine: database session 0x${sessionId.toString(16)} not tracked`);
+    }
+    for (const [sessionId, connectionId] of this.connectionBySession) {
+      assert(this.connections.get(connectionId)?.sessionId === sessionId, `Engine: session 0x${sessionId.toString(16)} mapped to connection ${connectionId} that does not hold it`);
+    }
+    const watchers = new Set([...this.watches.data.paths()].flatMap((p) => [...this.watches.data.watchersOf(p).keys()]));
+    for (const path of this.watches.child.paths()) for (const watcher of this.watches.child.watchersOf(path).keys()) watchers.add(watcher);
+    for (const watcher of watchers) assert(this.connections.has(watcher), `Engine: watches held by closed connection ${watcher}`);
+  }
+
+  // ------------------------------------------------------------------ request processing
+
+  private process(connection: Connection, sessionId: bigint, xid: number, request: Request): void {
+    if (isWriteRequest(request)) {
+      const body = prepareWrite(request, this.prepareContext(connection, sessionId));
+      const result = this.commit(sessionId, body);
+      this.replyToWrite(connection, xid, request, result);
+      return;
+    }
+    switch (request.type) {
+      case OpCode.ping:
+        this.send(connection, { kind: 'reply', header: { xid: Xid.ping, zxid: this.lastProcessedZxid, err: 0 }, requestType: request.type, response: undefined });
+        return;
+      case OpCode.auth: {
+        const ids = authenticate(request.scheme, request.auth, {
+          ...(this.config.superDigest === undefined ? {} : { superDigest: this.config.superDigest }),
+          clientAddress: connection.remoteAddress,
+        });
+        if (ids === undefined) {
+          this.send(connection, { kind: 'reply', header: { xid: Xid.auth, zxid: 0n, err: ErrorCode.authFailed }, requestType: request.type, response: undefined });
+          this.close(connection, 'authFailed');
+          return;
+        }
+        connection.authIds = withAuthIds(connection.authIds, ids);
+        this.send(connection, { kind: 'reply', header: { xid: Xid.auth, zxid: 0n, err: 0 }, requestType: request.type, response: undefined });
+        return;
+      }
+      case OpCode.closeSession: {
+        this.sessions.setClosing(sessionId);
+        const body = prepareCloseSession(sessionId, this.database.tree.ephemeralsOf(sessionId), this.prepareContext(connection, sessionId));
+        this.commit(sessionId, body);
+        this.sessions.remove(sessionId);
+        this.reply(connection, xid, request.type, ErrorCode.ok);
+        this.close(connection, 'sessionClosed');
+        return;
+      }
+      case OpCode.setAcl: {
+        const body = prepareSetAcl(request.path, request.acl, request.version, this.prepareContext(connection, sessionId));
+        const result = this.commit(sessionId, body);
+        if (result.type === 'setAcl') this.reply(connection, xid, request.type, ErrorCode.ok, { stat: result.stat });
+        else this.reply(connection, xid, request.type, errorCodeOf(result));
+        return;
+      }
+      case OpCode.check:
+      case OpCode.sasl:
+        // A bare check is only valid inside multi (3.9.3+ answers UNIMPLEMENTED and closes); no SASL here.
+        this.reply(connection, xid, request.type, ErrorCode.unimplemented);
+        this.close(connection, 'unimplemented');
+        return;
+      case OpCode.reconfig:
+        // Standalone: reconfig is disabled by default, and unimplemented when enabled (PrepRequestProcessor).
+        this.reply(connection, xid, request.type, ErrorCode.reconfigDisabled);
+        return;
+      default:
+        this.processRead(connection, sessionId, xid, request);
+    }
+  }
+
+  private processRead(connection: Connection, sessionId: bigint, xid: number, request: Request): void {
+    try {
+      const response = this.read(connection, sessionId, request);
+      this.reply(connection, xid, request.type, ErrorCode.ok, response);
+    } catch (error) {
+      if (!(error instanceof ZooKeeperError)) throw error;
+      this.reply(connection, xid, request.type, error.code);
+    }
+  }
+
+  /** Reads and watch management (FinalRequestProcessor). Throws ZooKeeperError for error replies. */
+  private read(connection: Connection, sessionId: bigint, request: Request): Response | undefined {
+    const tree = this.database.tree;
+    switch (request.type) {
+      case OpCode.exists: {
+        if (request.path.includes('\0')) throw new ZooKeeperError(ErrorCode.badArguments, { path: request.path });
+        const node = tree.get(request.path);
+        // 3.8.4+ (ZOOKEEPER-2590): exists needs READ on a node that exists; then the watch registers, even on a missing node.
+        if (node !== undefined) this.requirePermission(connection, node.acl, Perm.read, request.path);
+        if (request.watch) this.watches.addDataWatch(request.path, connection.id);
+        if (node === undefined) throw new ZooKeeperError(ErrorCode.noNode, { path: request.path });
+        return { stat: statOf(node) };
+      }
+      case OpCode.getData: {
+        const node = this.readableNode(connection, request.path);
+        if (request.watch) this.watches.addDataWatch(request.path, connection.id);
+        return { data: node.data, stat: statOf(node) };
+      }
+      case OpCode.getChildren:
+      case OpCode.getChildren2: {
+        const node = this.readableNode(connection, request.path);
+        if (request.watch) this.watches.addChildWatch(request.path, connection.id);
+        const children = [...node.children];
+        return request.type === OpCode.getChildren ? { children } : { children, stat: statOf(node) };
+      }
+      case OpCode.getAcl: {
+        const node = tree.get(request.path);
+        if (node === undefined) throw new ZooKeeperError(ErrorCode.noNode, { path: request.path });
+        this.requirePermission(connection, node.acl, Perm.read | Perm.admin, request.path);
+        const canAdmin = checkAcl(node.acl, connection.authIds, Perm.admin, { skipAcl: this.config.skipAcl });
+        return { acl: [...maskAclForReader(node.acl, canAdmin)], stat: statOf(node) };
+      }
+      case OpCode.sync:
+        return { path: request.path };
+      case OpCode.getAllChildrenNumber: {
+        this.readableNode(connection, request.path);
+        return { totalNumber: tree.descendantCount(request.path) };
+      }
+      case OpCode.getEphemerals: {
+        const prefix = request.prefixPath;
+        const all = prefix === '' || prefix === '/';
+        return { ephemerals: [...tree.ephemeralsOf(sessionId)].filter((path) => all || path.startsWith(prefix)) };
+      }
+      case OpCode.whoAmI:
+        return { clientInfo: whoAmIOf(connection.authIds) };
+      case OpCode.multiRead:
+        return { results: request.ops.map((op) => this.readInMulti(connection, sessionId, op)) };
+      case OpCode.addWatch: {
+        if (request.mode !== AddWatchMode.persistent && request.mode !== AddWatchMode.persistentRecursive) {
+          throw new ZooKeeperError(ErrorCode.badArguments, { path: request.path, detail: `unknown addWatch mode ${request.mode}` });
+        }
+        this.watches.addPersistentWatch(request.path, connection.id, request.mode);
+        return { err: 0 };
+      }
+      case OpCode.checkWatches:
+      case OpCode.removeWatches: {
+        if (!this.watches.isValidWatcherType(request.watcherType)) {
+          throw new ZooKeeperError(ErrorCode.badArguments, { path: request.path, detail: `unknown watcher type ${request.watcherType}` });
+        }
+        const found = request.type === OpCode.checkWatches
+          ? this.watches.contains(request.path, connection.id, request.watcherType)
+          : this.watches.remove(request.path, connection.id, request.watcherType);
+        if (!found) throw new ZooKeeperError(ErrorCode.noWatcher, { path: request.path });
+        return undefined;
+      }
+      case OpCode.setWatches:
+        this.setWatches(connection, request.relativeZxid, request.dataWatches, request.existWatches, request.childWatches, [], []);
+        return undefined;
+      case OpCode.setWatches2:
+        this.setWatches(connection, request.relativeZxid, request.dataWatches, request.existWatches, request.childWatches, request.persistentWatches, request.persistentRecursiveWatches);
+        return undefined;
+      default:
+        throw new ZooKeeperError(ErrorCode.unimplemented, { detail: `request type ${request.type}` });
+    }
+  }
+
+  private readInMulti(connection: Connection, sessionId: bigint, op: MultiReadOp): MultiResult {
+    try {
+      const response = this.read(connection, sessionId, op);
+      if (op.type === OpCode.getData) return { type: OpCode.getData, ...(response as { data: Uint8Array | null; stat: Stat }) };
+      return { type: OpCode.getChildren, children: (response as { children: string[] }).children };
+    } catch (error) {
+      if (!(error instanceof ZooKeeperError)) throw error;
+      return { type: OpCode.error, err: error.code };
+    }
+  }
+
+  /** SetWatches after a reconnect (DataTree.setWatches): fire what changed since relativeZxid, register the rest. */
+  private setWatches(
+    connection: Connection,
+    relativeZxid: bigint,
+    dataWatches: readonly string[],
+    existWatches: readonly string[],
+    childWatches: readonly string[],
+    persistentWatches: readonly string[],
+    persistentRecursiveWatches: readonly string[],
+  ): void {
+    const tree = this.database.tree;
+    const zxid = this.lastProcessedZxid;
+    const fire = (type: number, path: string): void => {
+      this.send(connection, { kind: 'event', event: { type, state: 3, path }, zxid });
+    };
+    for (const path of dataWatches) {
+      const node = tree.get(path);
+      if (node === undefined) fire(EventType.nodeDeleted, path);
+      else if (node.mzxid > relativeZxid) fire(EventType.nodeDataChanged, path);
+      else this.watches.addDataWatch(path, connection.id);
+    }
+    for (const path of existWatches) {
+      if (tree.has(path)) fire(EventType.nodeCreated, path);
+      else this.watches.addDataWatch(path, connection.id);
+    }
+    for (const path of childWatches) {
+      const node = tree.get(path);
+      if (node === undefined) fire(EventType.nodeDeleted, path);
+      else if (node.pzxid > relativeZxid) fire(EventType.nodeChildrenChanged, path);
+      else this.watches.addChildWatch(path, connection.id);
+    }
+    for (const path of persistentWatches) this.watches.addPersistentWatch(path, connection.id, AddWatchMode.persistent);
+    for (const path of persistentRecursiveWatches) this.watches.addPersistentWatch(path, connection.id, AddWatchMode.persistentRecursive);
+  }
+
+  private readableNode(connection: Connection, path: string) {
+    const node = this.database.tree.get(path);
+    if (node === undefined) throw new ZooKeeperError(ErrorCode.noNode, { path });
+    this.requirePermission(connection, node.acl, Perm.read, path);
+    return node;
+  }
+
+  private requirePermission(connection: Connection, acl: Parameters<typeof checkAcl>[0], perm: number, path: string): void {
+    if (!checkAcl(acl, connection.authIds, perm, { skipAcl: this.config.skipAcl })) throw new ZooKeeperError(ErrorCode.noAuth, { path });
+  }
+
+  private replyToWrite(connection: Connection, xid: number, request: Request, result: TxnResult): void {
+    switch (result.type) {
+      case 'error':
+        this.reply(connection, xid, request.type, result.err);
+        return;
+      case 'create':
+        this.reply(connection, xid, request.type, ErrorCode.ok, request.type === OpCode.create ? { path: result.path } : { path: result.path, stat: result.stat });
+        return;
+      case 'delete':
+        this.reply(connection, xid, request.type, ErrorCode.ok);
+        return;
+      case 'setData':
+        this.reply(connection, xid, request.type, ErrorCode.ok, { stat: result.stat });
+        return;
+      case 'multi': {
+        assert(request.type === OpCode.multi, 'a multi result for a non-multi request');
+        const results = result.results.map((r, i) => multiResultOf(r, request.ops[i]?.type ?? OpCode.error));
+        // A multi's header err is always 0: per-op errors travel in the body.
+        this.reply(connection, xid, request.type, ErrorCode.ok, { results });
+        return;
+      }
+      default:
+        assert(false, `unexpected txn result ${result.type} for request type ${request.type}`);
+    }
+  }
+
+  // ------------------------------------------------------------------ txns
+
+  private prepareContext(connection: Connection | undefined, sessionId: bigint): PrepareContext {
+    return {
+      sessionId,
+      authIds: connection?.authIds ?? [],
+      config: this.config,
+      // Standalone applies each txn as soon as it is prepared, so pending changes never outlive one request.
+      changes: new PendingChanges(this.database.tree),
+    };
+  }
+
+  /** Stamp, apply and fire one txn. Standalone commits at once; the ensemble will route this through ZAB. */
+  private commit(sessionId: bigint, body: TxnBody): TxnResult {
+    const txn: Txn = { zxid: this.lastProcessedZxid + 1n, timeMs: this.clock.nowMs(), sessionId, body };
+    const { result, triggers } = this.database.applyTxn(txn);
+    if (triggers.length > 0) {
+      for (const fired of this.watches.fire(triggers)) {
+        const connection = this.connections.get(fired.watcher);
+        if (connection === undefined) continue;
+        // 3.8.4+ (ZOOKEEPER-4799): a connection that may not read the node does not hear about it.
+        if (!checkAcl(fired.trigger.acl, connection.authIds, Perm.read, { skipAcl: this.config.skipAcl })) continue;
+        this.send(connection, { kind: 'event', event: fired.event, zxid: txn.zxid });
+      }
+    }
+    return result;
+  }
+
+  private expire(sessionId: bigint, reason: CloseReason): void {
+    this.sessions.setClosing(sessionId);
+    const body = prepareCloseSession(sessionId, this.database.tree.ephemeralsOf(sessionId), this.prepareContext(undefined, sessionId));
+    this.commit(sessionId, body);
+    this.sessions.remove(sessionId);
+    const connectionId = this.connectionBySession.get(sessionId);
+    const connection = connectionId === undefined ? undefined : this.connections.get(connectionId);
+    // ZooKeeper closes the connection without telling the client; it learns on reconnect.
+    if (connection !== undefined) this.close(connection, reason);
+  }
+
+  /** ContainerManager: empty containers that once had a child, never-used ones past the limit, TTL nodes past their TTL. */
+  private reapContainers(nowMs: number): void {
+    const tree = this.database.tree;
+    const candidates: string[] = [];
+    for (const path of tree.containers()) {
+      const node = tree.get(path);
+      if (node === undefined || node.children.size > 0) continue;
+      if (node.storedCversion > 0) candidates.push(path);
+      else if (this.config.containerMaxNeverUsedIntervalMs !== 0 && nowMs - node.mtimeMs > this.config.containerMaxNeverUsedIntervalMs) candidates.push(path);
+    }
+    for (const path of tree.ttlNodes()) {
+      const node = tree.get(path);
+      if (node === undefined || node.children.size > 0 || node.kind !== NodeKind.ttl) continue;
+      if (node.ttlMs !== 0 && nowMs - node.mtimeMs > node.ttlMs) candidates.push(path);
+    }
+    for (const path of candidates) {
+      const body = prepareWrite({ type: OpCode.deleteContainer, path }, this.prepareContext(undefined, 0n));
+      this.commit(0n, body);
+    }
+  }
+
+  // ------------------------------------------------------------------ output
+
+  private reply(connection: Connection, xid: number, requestType: number, err: number, response?: Response): void {
+    this.send(connection, {
+      kind: 'reply',
+      header: { xid, zxid: this.lastProcessedZxid, err },
+      requestType,
+      response: err === ErrorCode.ok ? response : undefined,
+    });
+  }
+
+  private send(connection: Connection, output: EngineOutput): void {
+    if (connection.closed) return;
+    if (connection.pending.length >= this.config.connectionOutputMax) {
+      connection.pending.length = 0;
+      connection.pending.push({ kind: 'close', reason: 'outputLimit' });
+      this.dirty.add(connection);
+      this.detach(connection);
+      return;
+    }
+    connection.pending.push(output);
+    connection.packetsSent++;
+    this.dirty.add(connection);
+  }
+
+  private attach(connection: Connection, sessionId: bigint): void {
+    connection.sessionId = sessionId;
+    this.connectionBySession.set(sessionId, connection.id);
+  }
+
+  private detach(connection: Connection): void {
+    connection.closed = true;
+    this.watches.removeWatcher(connection.id);
+    if (connection.sessionId !== undefined && this.connectionBySession.get(connection.sessionId) === connection.id) {
+      this.connectionBySession.delete(connection.sessionId);
+    }
+    this.connections.delete(connection.id);
+  }
+
+  /** Hand each connection its output once the engine's state is consistent again. */
+  private flush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.dirty.size > 0) {
+        const batch = [...this.dirty];
+        this.dirty.clear();
+        for (const connection of batch) {
+          const outputs = connection.pending;
+          if (outputs.length === 0) continue;
+          connection.pending = [];
+          connection.sink(outputs);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private requireConnection(connectionId: ConnectionId): Connection {
+    this.assertOpen();
+    const connection = this.connections.get(connectionId);
+    if (connection === undefined) throw new ZooKeeperError(ErrorCode.connectionLoss, { detail: `connection ${connectionId} is closed` });
+    return connection;
+  }
+
+  private assertOpen(): void {
+    if (this.closedEngine) throw new ZooKeeperError(ErrorCode.connectionLoss, { detail: 'the engine is closed' });
+  }
+}
+
+function errorCodeOf(result: TxnResult): number {
+  return result.type === 'error' ? result.err : ErrorCode.ok;
+}
+
+function multiResultOf(result: TxnResult, opType: number): MultiResult {
+  switch (result.type) {
+    case 'create':
+      // create answers CreateResponse; create2, createContainer and createTtl all answer as create2.
+      return opType === OpCode.create ? { type: OpCode.create, path: result.path } : { type: OpCode.create2, path: result.path, stat: result.stat };
+    case 'delete':
+      return { type: OpCode.delete };
+    case 'setData':
+      return { type: OpCode.setData, stat: result.stat };
+    case 'check':
+      return { type: OpCode.check };
+    case 'error':
+      return { type: OpCode.error, err: result.err };
+    default:
+      throw new Error(`unexpected result ${result.type} inside multi`);
+  }
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export { childPathOf };

@@ -1,0 +1,90 @@
+import type { Acl } from '@vivarium/protocol';
+import { ErrorCode, ZooKeeperError } from '@vivarium/protocol';
+import type { DataTree } from './data-tree.ts';
+import type { NodeKindValue } from './znode.ts';
+
+/**
+ * What prepare needs to know about a node (ZooKeeper's ChangeRecord): the
+ * committed tree overlaid with changes prepared but not yet applied, so the
+ * ops of a multi (and, in a quorum, requests in flight) see earlier ones.
+ */
+export interface NodeRecord {
+  version: number;
+  aversion: number;
+  storedCversion: number;
+  childCount: number;
+  kind: NodeKindValue;
+  ephemeralOwner: bigint;
+  acl: readonly Acl[];
+}
+
+export class PendingChanges {
+  /** path -> the node as it will be, or null when it will be deleted. Insertion-ordered. */
+  private readonly records = new Map<string, NodeRecord | null>();
+  private readonly tree: DataTree;
+
+  constructor(tree: DataTree) {
+    this.tree = tree;
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  /** The node at `path`, or undefined when it does not (or will not) exist. */
+  find(path: string): NodeRecord | undefined {
+    const pending = this.records.get(path);
+    if (pending !== undefined) return pending ?? undefined;
+    const node = this.tree.get(path);
+    if (node === undefined) return undefined;
+    return {
+      version: node.version,
+      aversion: node.aversion,
+      storedCversion: node.storedCversion,
+      childCount: node.children.size,
+      kind: node.kind,
+      ephemeralOwner: node.ephemeralOwner,
+      acl: node.acl,
+    };
+  }
+
+  /** The node at `path`, or NONODE. */
+  get(path: string): NodeRecord {
+    const record = this.find(path);
+    if (record === undefined) throw new ZooKeeperError(ErrorCode.noNode, { path });
+    return record;
+  }
+
+  set(path: string, record: NodeRecord): void {
+    this.records.set(path, record);
+  }
+
+  markDeleted(path: string): void {
+    this.records.set(path, null);
+  }
+
+  /** Pending creates and deletes of ephemerals owned by `sessionId`, for closeSession. */
+  ephemeralChangesOf(sessionId: bigint): { created: string[]; deleted: string[] } {
+    const created: string[] = [];
+    const deleted: string[] = [];
+    for (const [path, record] of this.records) {
+      if (record === null) deleted.push(path);
+      else if (record.ephemeralOwner === sessionId) created.push(path);
+    }
+    return { created, deleted };
+  }
+
+  clear(): void {
+    this.records.clear();
+  }
+
+  /** A copy to roll back to when a multi fails half-way. */
+  snapshot(): Map<string, NodeRecord | null> {
+    return new Map(this.records);
+  }
+
+  restore(snapshot: Map<string, NodeRecord | null>): void {
+    this.records.clear();
+    for (const [path, record] of snapshot) this.records.set(path, record);
+  }
+}
