@@ -55,9 +55,10 @@ export class DataTree {
   constructor() {
     this.nodes.set(rootPath, blankNode(new Uint8Array(0), openAcl));
     this.addBuiltIn(zookeeperPath, new Uint8Array(0), openAcl, 0);
-    this.addBuiltIn(quotaPath, new Uint8Array(0), openAcl, 0);
     // /zookeeper/config is world-readable only, with aversion -1 (ZooKeeper's addConfigNode).
+    // Added before quota so getChildren('/zookeeper') lists them in the order 3.8 shows: config, quota.
     this.addBuiltIn(configPath, new Uint8Array(0), readOnlyAcl, -1);
+    this.addBuiltIn(quotaPath, new Uint8Array(0), openAcl, 0);
   }
 
   get(path: string): ZNode | undefined {

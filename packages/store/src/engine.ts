@@ -63,7 +63,9 @@ export class Engine implements ManualClockListener {
   private readonly dirty = new Set<Connection>();
   private nextConnectionId: ConnectionId = 1;
   private nextSessionId: bigint;
-  private nextContainerCheckMs: number;
+  /** The reaper checks on a fixed grid: origin + k * containerCheckIntervalMs. */
+  private readonly reaperOriginMs: number;
+  private lastReaperCheckMs: number;
   private flushing = false;
   private closedEngine = false;
 
@@ -76,7 +78,8 @@ export class Engine implements ManualClockListener {
     this.sessions = new SessionTracker(this.config.tickTimeMs, now);
     // ZooKeeper: member id in the top byte, a time-derived middle. Ours is seed-derived, so runs replay.
     this.nextSessionId = (BigInt(this.config.memberId) << 56n) | (BigInt(random.nextUint32()) << 16n);
-    this.nextContainerCheckMs = now + this.config.containerCheckIntervalMs;
+    this.reaperOriginMs = now;
+    this.lastReaperCheckMs = now;
   }
 
   get lastProcessedZxid(): bigint {
@@ -160,7 +163,7 @@ export class Engine implements ManualClockListener {
           const other = this.connections.get(previous);
           if (other !== undefined) this.close(other, 'sessionMovedToAnotherConnection');
         }
-        this.sessions.setTimeout(request.sessionId, timeoutMs);
+        this.sessions.setSessionTimeout(request.sessionId, timeoutMs);
         this.sessions.touch(request.sessionId, now);
         this.attach(connection, request.sessionId);
         this.send(connection, { kind: 'connected', response: { protocolVersion: 0, timeOutMs: timeoutMs, sessionId: request.sessionId, passwd: record.passwd, readOnly } });
@@ -194,7 +197,7 @@ export class Engine implements ManualClockListener {
   nextWakeMs(): number | undefined {
     const sessionDeadline = this.sessions.nextDeadlineMs();
     const tree = this.database.tree;
-    const reaperDue = tree.containers().size + tree.ttlNodes().size > 0 ? this.nextContainerCheckMs : undefined;
+    const reaperDue = tree.containers().size + tree.ttlNodes().size > 0 ? this.nextReaperCheckMs() : undefined;
     if (sessionDeadline === undefined) return reaperDue;
     if (reaperDue === undefined) return sessionDeadline;
     return Math.min(sessionDeadline, reaperDue);
@@ -209,12 +212,23 @@ export class Engine implements ManualClockListener {
     if (this.closedEngine) return;
     const now = this.clock.nowMs();
     for (const sessionId of this.sessions.pollExpired(now)) this.expire(sessionId, 'sessionExpired');
-    if (now >= this.nextContainerCheckMs) {
+    if (now >= this.nextReaperCheckMs()) {
+      this.lastReaperCheckMs = now;
       this.reapContainers(now);
-      const interval = this.config.containerCheckIntervalMs;
-      this.nextContainerCheckMs = now + interval - ((now - this.nextContainerCheckMs) % interval);
     }
     this.flush();
+  }
+
+  /**
+   * The next grid point after the last check; when grid points passed with
+   * nothing to reap, the first one at or after now (a check then lands on the grid).
+   */
+  private nextReaperCheckMs(): number {
+    const interval = this.config.containerCheckIntervalMs;
+    const afterLast = this.reaperOriginMs + (Math.floor((this.lastReaperCheckMs - this.reaperOriginMs) / interval) + 1) * interval;
+    const now = this.clock.nowMs();
+    if (afterLast >= now) return afterLast;
+    return this.reaperOriginMs + Math.ceil((now - this.reaperOriginMs) / interval) * interval;
   }
 
   /** Expire a session now, as if its timeout had passed: ephemerals deleted, watches fired, connection closed. */

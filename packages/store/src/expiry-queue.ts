@@ -54,25 +54,29 @@ export class ExpiryQueue<E> {
     return true;
   }
 
-  /** The time at which `poll` next has something to hand out (a bucket boundary). */
+  /** The next bucket boundary `poll` will look at. */
   nextExpirationTimeMs(): number {
     return this.nextExpirationMs;
   }
 
   /**
-   * When now has reached the next bucket boundary, advance one interval and
-   * return that bucket's elements (removed from the queue); else return [].
-   * Call repeatedly until it returns [] and nextExpirationTimeMs() > now.
+   * Every element whose bucket has come due by `nowMs`, bucket by bucket in
+   * time order, removed from the queue. Skips empty intervals in one step, so a
+   * clock that jumps a day ahead costs one call, not one per tick.
    */
   poll(nowMs: number): E[] {
     if (nowMs < this.nextExpirationMs) return [];
-    const expirationMs = this.nextExpirationMs;
-    this.nextExpirationMs = expirationMs + this.intervalMs;
-    const bucket = this.elementsByExpiry.get(expirationMs);
-    if (bucket === undefined) return [];
-    this.elementsByExpiry.delete(expirationMs);
-    const expired = [...bucket];
-    for (const element of expired) this.expiryByElement.delete(element);
+    const dueTimes = [...this.elementsByExpiry.keys()].filter((time) => time <= nowMs).sort((a, b) => a - b);
+    const expired: E[] = [];
+    for (const time of dueTimes) {
+      const bucket = this.elementsByExpiry.get(time) as Set<E>;
+      this.elementsByExpiry.delete(time);
+      for (const element of bucket) {
+        this.expiryByElement.delete(element);
+        expired.push(element);
+      }
+    }
+    this.nextExpirationMs = this.roundToNextInterval(nowMs);
     return expired;
   }
 

@@ -49,7 +49,7 @@ export class SessionTracker {
     return true;
   }
 
-  setTimeout(sessionId: bigint, timeoutMs: number): void {
+  setSessionTimeout(sessionId: bigint, timeoutMs: number): void {
     const session = this.live.get(sessionId);
     if (session !== undefined) session.timeoutMs = timeoutMs;
   }
@@ -72,11 +72,7 @@ export class SessionTracker {
 
   /** Sessions whose bucket has come due by `nowMs`, bucket by bucket. */
   pollExpired(nowMs: number): bigint[] {
-    const expired: bigint[] = [];
-    while (this.expiry.nextExpirationTimeMs() <= nowMs) {
-      for (const sessionId of this.expiry.poll(nowMs)) expired.push(sessionId);
-    }
-    return expired;
+    return this.expiry.poll(nowMs);
   }
 
   nextDeadlineMs(): number | undefined {
