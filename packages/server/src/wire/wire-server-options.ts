@@ -1,0 +1,40 @@
+import type { EngineConfig } from '@vivarium/store';
+
+/** The four-letter words Vivarium answers. */
+export const fourLetterWords = ['ruok', 'isro', 'srvr', 'stat', 'cons', 'wchs', 'wchc', 'wchp', 'dump', 'envi', 'conf', 'mntr'] as const;
+export type FourLetterWord = (typeof fourLetterWords)[number];
+
+/**
+ * Everything the client-facing wire server can be told. `startWireServer`
+ * validates it once, with messages naming the key and the bad value.
+ */
+export interface WireServerOptions extends Partial<EngineConfig> {
+  /** Port to listen on; 0 picks a free one (reported by the running server). Default 0. */
+  clientPort?: number;
+  /**
+   * Address to listen on. Undefined: loopback IPv4 and IPv6 (the embedded default).
+   * '0.0.0.0' or '::': all interfaces, as ZooKeeper does for a zoo.cfg without clientPortAddress.
+   */
+  clientPortAddress?: string;
+  /** Connections per client IP (maxClientCnxns); 0 = unlimited. Default 60, as ZooKeeper. */
+  maxClientCnxns?: number;
+  /** Largest frame accepted from a client (jute.maxbuffer). Default 0xfffff. */
+  frameBytesMax?: number;
+  /** Requests a connection may have decoded and not yet answered. Default 1000. */
+  outstandingRequestsMax?: number;
+  /** Bytes queued to a slow client before it is disconnected. Default 64 MiB. */
+  outputBytesMax?: number;
+  /** Four-letter words enabled: '*' for all (the embedded default), or a list (zoo.cfg default: ['srvr']). */
+  fourLetterWordWhitelist?: '*' | readonly string[];
+  /** Reported by srvr/stat/mntr/envi. */
+  readOnlyModeEnabled?: boolean;
+  /** 'manual' clock for tests; 'system' (default) for a real server. */
+  clock?: 'system' | 'manual';
+  /** Seeds session ids and passwords. Random when omitted. */
+  seed?: number;
+  /** Reported by `conf`; storage arrives with the durable-storage issue. */
+  dataDir?: string;
+  dataLogDir?: string;
+  /** Receives one line per notable event (a malformed frame closing a connection, a limit hit). Default: none. */
+  log?: (line: string) => void;
+}
