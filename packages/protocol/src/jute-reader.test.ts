@@ -108,6 +108,15 @@ describe(`JuteReader (fc seed ${fcSeed})`, () => {
     expect(new JuteReader(fromHex('000000022fff')).readString('s')).toBe('/\uFFFD');
   });
 
+  it('keeps a leading U+FEFF (byte order mark) as part of the string', () => {
+    const w = new JuteWriter();
+    w.writeUstring('\uFEFF/a');
+    w.writeUstring('\uFEFF');
+    const r = new JuteReader(w.finish());
+    expect(r.readString('s')).toBe('\uFEFF/a');
+    expect(r.readString('s')).toBe('\uFEFF');
+  });
+
   it('copies buffers out, so a decoded value does not alias the frame', () => {
     const frame = fromHex('000000020102');
     const data = new JuteReader(frame).readBufferNonNull('d');

@@ -20,7 +20,8 @@ export interface JuteReaderOptions {
 
 /** Byte length under which a per-byte ASCII loop beats TextDecoder. */
 const asciiLoopBytesMax = 32;
-const decoder = new TextDecoder('utf-8');
+/** ignoreBOM: keep a leading U+FEFF as a character; it is data, not an encoding mark. */
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export class JuteReader {
   private readonly bytes: Uint8Array;

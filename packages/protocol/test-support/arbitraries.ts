@@ -26,13 +26,19 @@ export const int32 = fc.integer({ min: -0x8000_0000, max: 0x7fff_ffff });
 export const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
 export const safeLong = fc.maxSafeInteger();
 export const xid = int32;
+/** An xid a normal request can carry in a reply: not -1 (notification), -2 (ping) or -4 (auth). */
+export const ordinaryReplyXid = int32.filter((x) => x !== -1 && x !== -2 && x !== -4);
 
 /**
  * Any Unicode scalar value (BMP and astral, no lone surrogates), i.e. every
- * well-formed string. (fast-check's own `unit: 'binary'` costs ~0.75 s to set up.)
+ * well-formed string, with edge characters boosted. (fast-check's own `unit: 'binary'`
+ * costs ~0.75 s to set up.)
  */
 export const unicodeChar: fc.Arbitrary<string> = fc
   .oneof(
+    // Edge characters: NUL, the UTF-8 width boundaries, U+FEFF (a BOM decoders like to strip),
+    // U+FFFD and the last BMP and astral code points.
+    fc.constantFrom(0x00, 0x7f, 0x80, 0x7ff, 0x800, 0xd7ff, 0xe000, 0xfeff, 0xfffd, 0xffff, 0x1_0000, 0x10_ffff),
     fc.integer({ min: 0x00, max: 0x7f }),
     fc.integer({ min: 0x80, max: 0x7ff }),
     fc.integer({ min: 0x800, max: 0xd7ff }),
