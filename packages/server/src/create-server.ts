@@ -1,7 +1,6 @@
 import { localChannelFactory, manualScheduler, systemScheduler, ZooKeeperClient, type Scheduler } from '@vivarium/client';
-import { Engine, ManualClock, SeededRandom, type Clock, type EngineConfig } from '@vivarium/store';
-import { driveWithManualClock, driveWithSystemClock, type EngineDriver } from './engine-driver.ts';
-import { SystemClock } from './system-clock.ts';
+import { ManualClock, type Clock, type Engine, type EngineConfig } from '@vivarium/store';
+import { composeMember } from './composition-root.ts';
 
 export interface ServerOptions extends Partial<EngineConfig> {
   /** 'manual' (default): time moves only by `clock.advance`. 'system': the wall clock. Or a ManualClock to share. */
@@ -40,10 +39,8 @@ function randomSeed(): number {
 
 export function createServer(options: ServerOptions = {}): VivariumServer {
   const { clock: clockOption = 'manual', seed = randomSeed(), ...engineOptions } = options;
-  const manualClock = clockOption === 'manual' ? new ManualClock() : clockOption instanceof ManualClock ? clockOption : undefined;
-  const clock: Clock = manualClock ?? new SystemClock();
-  const engine = new Engine({ ...engineOptions, clock, random: new SeededRandom(seed) });
-  const driver: EngineDriver = manualClock !== undefined ? driveWithManualClock(engine, manualClock) : driveWithSystemClock(engine, clock);
+  const member = composeMember({ clock: clockOption, seed, engineOptions });
+  const { engine, clock, manualClock } = member;
   const scheduler: Scheduler = manualClock !== undefined ? manualScheduler(manualClock) : systemScheduler();
   const clients = new Set<ZooKeeperClient>();
   let closed = false;
@@ -76,8 +73,7 @@ export function createServer(options: ServerOptions = {}): VivariumServer {
       closed = true;
       // Close each client's session properly first, so nothing is left pending.
       await Promise.all([...clients].map((client) => client.close()));
-      driver.stop();
-      engine.close();
+      await member.dispose();
     },
   };
 }

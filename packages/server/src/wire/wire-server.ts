@@ -1,8 +1,7 @@
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { juteMaxBufferDefault } from '@vivarium/protocol';
-import { ConfigError, Engine, ManualClock, SeededRandom, type Clock } from '@vivarium/store';
-import { driveWithManualClock, driveWithSystemClock, type EngineDriver } from '../engine-driver.ts';
-import { SystemClock } from '../system-clock.ts';
+import { ConfigError, type Engine, type ManualClock } from '@vivarium/store';
+import { composeMember } from '../composition-root.ts';
 import { fourLetterWordResponder, isFourLetterWord, type FourLetterContext } from './four-letter-words.ts';
 import { WireConnection } from './wire-connection.ts';
 import type { WireServerOptions } from './wire-server-options.ts';
@@ -98,10 +97,8 @@ export async function startWireServer(options: WireServerOptions = {}): Promise<
   } = options;
   const wire = resolveWireOptions(options);
   const seed = seedOption ?? randomSeed();
-  const manualClock = clockOption === 'manual' ? new ManualClock() : undefined;
-  const clock: Clock = manualClock ?? new SystemClock();
-  const engine = new Engine({ ...engineOptions, clock, random: new SeededRandom(seed) });
-  const driver: EngineDriver = manualClock !== undefined ? driveWithManualClock(engine, manualClock) : driveWithSystemClock(engine, clock);
+  const member = composeMember({ clock: clockOption ?? 'system', seed, engineOptions });
+  const { engine, clock, manualClock } = member;
 
   const connections = new Map<Socket, WireConnection & { remotePort: number }>();
   const connectionsPerAddress = new Map<string, number>();
@@ -205,8 +202,7 @@ export async function startWireServer(options: WireServerOptions = {}): Promise<
     }
   } catch (error) {
     await Promise.all(servers.map(closeServer));
-    driver.stop();
-    engine.close();
+    await member.dispose();
     throw error;
   }
 
@@ -232,8 +228,7 @@ export async function startWireServer(options: WireServerOptions = {}): Promise<
         socket.destroy();
       }
       await Promise.all(closing);
-      driver.stop();
-      engine.close();
+      await member.dispose();
     },
   };
 }
