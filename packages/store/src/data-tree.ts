@@ -1,6 +1,7 @@
 import type { Acl, Data } from '@vivarium/protocol';
 import { Perm } from '@vivarium/protocol';
 import { assert } from './assert.ts';
+import type { SnapshotNode } from './snapshot.ts';
 import { NodeKind, type NodeKindValue, type ZNode } from './znode.ts';
 
 export const rootPath = '/';
@@ -161,6 +162,47 @@ export class DataTree {
     node.acl = acl;
     node.aversion = aversion;
     return node;
+  }
+
+  /** Every node, parents before children and children in creation order, as a snapshot stores them. */
+  *walk(): Generator<[string, ZNode]> {
+    const stack: string[] = [rootPath];
+    while (stack.length > 0) {
+      const path = stack.pop() as string;
+      const node = this.nodes.get(path);
+      if (node === undefined) continue;
+      yield [path, node];
+      const names = [...node.children];
+      for (let i = names.length - 1; i >= 0; i--) stack.push(childPathOf(path, names[i] as string));
+    }
+  }
+
+  /**
+   * Put a node back from a snapshot. Nodes arrive parents first; a built-in
+   * node already present is overwritten in place.
+   */
+  restore(saved: SnapshotNode): void {
+    const existing = this.nodes.get(saved.path);
+    const node: ZNode = existing ?? blankNode(saved.data, saved.acl);
+    node.data = saved.data;
+    node.acl = saved.acl;
+    node.czxid = saved.czxid;
+    node.mzxid = saved.mzxid;
+    node.pzxid = saved.pzxid;
+    node.ctimeMs = saved.ctimeMs;
+    node.mtimeMs = saved.mtimeMs;
+    node.version = saved.version;
+    node.storedCversion = saved.storedCversion;
+    node.aversion = saved.aversion;
+    node.kind = saved.kind;
+    node.ephemeralOwner = saved.ephemeralOwner;
+    node.ttlMs = saved.ttlMs;
+    if (existing !== undefined) return;
+    const parent = this.nodes.get(parentPathOf(saved.path));
+    assert(parent !== undefined, `DataTree.restore ${saved.path}: parent missing (snapshot out of order)`);
+    parent.children.add(childNameOf(saved.path));
+    this.nodes.set(saved.path, node);
+    this.index(saved.path, node);
   }
 
   /** Number of descendants of `path`, not counting itself (getAllChildrenNumber). */

@@ -2,6 +2,7 @@ import type { Acl, Stat } from '@vivarium/protocol';
 import { ErrorCode, EventType } from '@vivarium/protocol';
 import { assert } from './assert.ts';
 import { DataTree, parentPathOf } from './data-tree.ts';
+import { snapshotFormatVersion, type Snapshot } from './snapshot.ts';
 import type { MultiSubTxn, Txn, TxnBody } from './txn.ts';
 import { statOf } from './znode.ts';
 
@@ -55,6 +56,40 @@ export class Database {
     const result = this.applyBody(txn, txn.body, triggers);
     this.lastProcessedZxid = txn.zxid;
     return { result, triggers };
+  }
+
+  /** The whole replicated state at lastProcessedZxid, as plain data. */
+  toSnapshot(): Snapshot {
+    const nodes = [];
+    for (const [path, node] of this.tree.walk()) {
+      nodes.push({
+        path,
+        data: node.data,
+        acl: [...node.acl],
+        czxid: node.czxid,
+        mzxid: node.mzxid,
+        pzxid: node.pzxid,
+        ctimeMs: node.ctimeMs,
+        mtimeMs: node.mtimeMs,
+        version: node.version,
+        storedCversion: node.storedCversion,
+        aversion: node.aversion,
+        kind: node.kind,
+        ephemeralOwner: node.ephemeralOwner,
+        ttlMs: node.ttlMs,
+      });
+    }
+    return { formatVersion: snapshotFormatVersion, lastZxid: this.lastProcessedZxid, nodes, sessions: [...this.sessions.values()].map((s) => ({ ...s })) };
+  }
+
+  /** A database holding exactly a snapshot's state. */
+  static fromSnapshot(snapshot: Snapshot): Database {
+    assert(snapshot.formatVersion === snapshotFormatVersion, `snapshot format ${snapshot.formatVersion} is not ${snapshotFormatVersion}`);
+    const database = new Database();
+    for (const node of snapshot.nodes) database.tree.restore(node);
+    for (const session of snapshot.sessions) database.sessions.set(session.sessionId, { ...session });
+    database.lastProcessedZxid = snapshot.lastZxid;
+    return database;
   }
 
   checkInvariants(): void {

@@ -25,6 +25,8 @@ export interface EngineConfig {
   multiOpsMax: number;
   /** Events a connection may hold undelivered before it is closed as too slow. */
   connectionOutputMax: number;
+  /** Snapshot after about this many txns (randomised in [snapCount/2, snapCount), as ZooKeeper does). */
+  snapCount: number;
 }
 
 export const engineConfigDefaults = {
@@ -40,6 +42,7 @@ export const engineConfigDefaults = {
   connectionsMax: 100_000,
   multiOpsMax: 10_000,
   connectionOutputMax: 1_000_000,
+  snapCount: 100_000,
 } as const;
 
 export class ConfigError extends Error {
@@ -71,7 +74,7 @@ export function resolveEngineConfig(options: Partial<EngineConfig> = {}): Engine
   const known = new Set([
     'memberId', 'tickTimeMs', 'minSessionTimeoutMs', 'maxSessionTimeoutMs', 'extendedTypesEnabled', 'skipAcl', 'superDigest',
     'containerCheckIntervalMs', 'containerMaxNeverUsedIntervalMs', 'dataBytesMax', 'sessionsMax', 'connectionsMax', 'multiOpsMax',
-    'connectionOutputMax',
+    'connectionOutputMax', 'snapCount',
   ]);
   for (const key of Object.keys(options)) if (!known.has(key)) throw new ConfigError(key, (options as Record<string, unknown>)[key], 'a known engine option');
   const merged = { ...engineConfigDefaults, ...stripUndefined(options) };
@@ -102,7 +105,14 @@ export function resolveEngineConfig(options: Partial<EngineConfig> = {}): Engine
     connectionsMax: positiveInteger('connectionsMax', merged.connectionsMax),
     multiOpsMax: positiveInteger('multiOpsMax', merged.multiOpsMax),
     connectionOutputMax: positiveInteger('connectionOutputMax', merged.connectionOutputMax),
+    snapCount: snapCountOf(merged.snapCount),
   };
+}
+
+function snapCountOf(value: unknown): number {
+  const count = positiveInteger('snapCount', value);
+  if (count < 2) throw new ConfigError('snapCount', value, 'an integer >= 2');
+  return count;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -11,6 +11,7 @@ import { PendingChanges } from './pending-changes.ts';
 import { isWriteRequest, prepareCloseSession, prepareSetAcl, prepareWrite, type PrepareContext } from './prepare.ts';
 import type { Random } from './random.ts';
 import { SessionTracker } from './session-tracker.ts';
+import type { Storage } from './storage.ts';
 import type { Txn, TxnBody } from './txn.ts';
 import { WatchManager } from './watch-manager.ts';
 import { NodeKind, statOf } from './znode.ts';
@@ -33,6 +34,8 @@ interface Connection {
 export interface EngineOptions extends Partial<EngineConfig> {
   clock: Clock;
   random: Random;
+  /** Durable storage: recovered on construction, every txn logged and flushed before any reply leaves. */
+  storage?: Storage;
 }
 
 export interface OpenConnectionOptions {
@@ -53,7 +56,7 @@ const passwordBytes = 16;
  */
 export class Engine implements ManualClockListener {
   readonly config: EngineConfig;
-  readonly database = new Database();
+  readonly database: Database;
   readonly watches = new WatchManager();
   readonly sessions: SessionTracker;
   private readonly clock: Clock;
@@ -68,18 +71,58 @@ export class Engine implements ManualClockListener {
   private lastReaperCheckMs: number;
   private flushing = false;
   private closedEngine = false;
+  private readonly storage: Storage | undefined;
+  private readonly snapshotRandom: Random;
+  private txnsSinceSnapshot = 0;
+  private nextSnapshotAt: number;
 
   constructor(options: EngineOptions) {
-    const { clock, random, ...rest } = options;
+    const { clock, random, storage, ...rest } = options;
     this.config = resolveEngineConfig(rest);
     this.clock = clock;
     this.random = random;
+    this.storage = storage;
+    this.snapshotRandom = random.fork('snapshot');
+    this.nextSnapshotAt = this.drawSnapshotThreshold();
     const now = clock.nowMs();
     this.sessions = new SessionTracker(this.config.tickTimeMs, now);
-    // ZooKeeper: member id in the top byte, a time-derived middle. Ours is seed-derived, so runs replay.
-    this.nextSessionId = (BigInt(this.config.memberId) << 56n) | (BigInt(random.nextUint32()) << 16n);
+    this.database = storage === undefined ? new Database() : this.recover(storage, now);
+    // ZooKeeper: member id in the top byte, a time-derived middle. Ours is seed-derived, so runs replay;
+    // after a restart it also stays above every recovered session of this member.
+    let nextSessionId = (BigInt(this.config.memberId) << 56n) | (BigInt(random.nextUint32()) << 16n);
+    for (const sessionId of this.database.sessions.keys()) if (sessionId >> 56n === BigInt(this.config.memberId) && sessionId >= nextSessionId) nextSessionId = sessionId + 1n;
+    this.nextSessionId = nextSessionId;
     this.reaperOriginMs = now;
     this.lastReaperCheckMs = now;
+  }
+
+  /**
+   * Rebuild the database from storage: the newest snapshot, then the log after
+   * it. Sessions come back with a fresh full timeout, as in ZooKeeper.
+   */
+  private recover(storage: Storage, nowMs: number): Database {
+    const recovered = storage.recover();
+    const database = recovered.snapshot === undefined ? new Database() : Database.fromSnapshot(recovered.snapshot);
+    for (const txn of recovered.txns) {
+      if (txn.zxid <= database.lastProcessedZxid) continue;
+      database.applyTxn(txn);
+    }
+    for (const session of database.sessions.values()) this.sessions.track(session.sessionId, session.timeoutMs, nowMs);
+    return database;
+  }
+
+  private drawSnapshotThreshold(): number {
+    const half = Math.floor(this.config.snapCount / 2);
+    return half + this.snapshotRandom.nextInt(Math.max(1, this.config.snapCount - half));
+  }
+
+  /** Write a snapshot now (also taken automatically every ~snapCount txns). */
+  takeSnapshot(): void {
+    if (this.storage === undefined) return;
+    this.storage.flush();
+    this.storage.saveSnapshot(this.database.toSnapshot());
+    this.txnsSinceSnapshot = 0;
+    this.nextSnapshotAt = this.drawSnapshotThreshold();
   }
 
   get lastProcessedZxid(): bigint {
@@ -247,6 +290,7 @@ export class Engine implements ManualClockListener {
     if (connection === undefined) {
       for (const each of this.connections.values()) this.close(each, 'engineClosed');
       this.flush();
+      this.storage?.close();
       this.closedEngine = true;
       return;
     }
@@ -532,7 +576,10 @@ export class Engine implements ManualClockListener {
   /** Stamp, apply and fire one txn. Standalone commits at once; the ensemble will route this through ZAB. */
   private commit(sessionId: bigint, body: TxnBody): TxnResult {
     const txn: Txn = { zxid: this.lastProcessedZxid + 1n, timeMs: this.clock.nowMs(), sessionId, body };
+    // Logged before it is applied; flushed before any output that depends on it leaves (see flush()).
+    this.storage?.append(txn);
     const { result, triggers } = this.database.applyTxn(txn);
+    if (this.storage !== undefined && ++this.txnsSinceSnapshot >= this.nextSnapshotAt) this.takeSnapshot();
     if (triggers.length > 0) {
       for (const fired of this.watches.fire(triggers)) {
         const connection = this.connections.get(fired.watcher);
@@ -622,6 +669,8 @@ export class Engine implements ManualClockListener {
     this.flushing = true;
     try {
       while (this.dirty.size > 0) {
+        // Nothing a client sees may depend on a txn that a crash could still lose.
+        this.storage?.flush();
         const batch = [...this.dirty];
         this.dirty.clear();
         for (const connection of batch) {

@@ -18,3 +18,6 @@ export { validatePath } from './path.ts';
 export { authenticate, checkAcl, fixupAcl, maskAclForReader, whoAmIOf, type AuthIds } from './acl.ts';
 export { digestOf } from './auth-digest.ts';
 export { sha1 } from './sha1.ts';
+export { snapshotFormatVersion, type Snapshot, type SnapshotNode } from './snapshot.ts';
+export type { RecoveredState, Storage } from './storage.ts';
+export { InMemoryStorage } from './in-memory-storage.ts';

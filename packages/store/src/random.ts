@@ -11,7 +11,7 @@ export interface Random {
   /** An integer in [0, boundExclusive). */
   nextInt(boundExclusive: number): number;
   fillBytes(target: Uint8Array): void;
-  /** An independent generator derived from this one, so sub-systems do not perturb each other. */
+  /** An independent generator for a sub-system, so sub-systems do not perturb each other. */
   fork(label: string): Random;
 }
 
@@ -86,7 +86,8 @@ export class SeededRandom implements Random {
     }
   }
 
+  /** Derived from the seed and the label only, so forking never disturbs this generator's own stream. */
   fork(label: string): Random {
-    return new SeededRandom((this.seed ^ hashLabel(label) ^ this.nextUint32()) | 0);
+    return new SeededRandom((this.seed ^ hashLabel(label)) | 0);
   }
 }

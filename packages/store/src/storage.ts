@@ -1,0 +1,37 @@
+import type { Snapshot } from './snapshot.ts';
+import type { Txn } from './txn.ts';
+
+/** What a member finds on start-up: the newest valid snapshot and the logged txns after it, in zxid order. */
+export interface RecoveredState {
+  snapshot: Snapshot | undefined;
+  txns: Txn[];
+  acceptedEpoch: number;
+  currentEpoch: number;
+}
+
+/**
+ * A member's durable storage: the transaction log, snapshots and the ZAB
+ * epochs. Synchronous, so the engine stays a run-to-completion state machine;
+ * an implementation that does real I/O does it inside these calls.
+ *
+ * The contract a crash test relies on: `append` may be lost by a crash until
+ * the next `flush` returns; after `flush` returns, every appended txn
+ * survives any crash.
+ */
+export interface Storage {
+  /** Read everything back (once, at start-up). */
+  recover(): RecoveredState;
+  /** Add a txn to the log, after every txn already appended. Not yet durable. */
+  append(txn: Txn): void;
+  /** Make every appended txn durable. Cheap when nothing was appended since the last flush. */
+  flush(): void;
+  /** Persist a snapshot of the state at snapshot.lastZxid; later appends go after it. */
+  saveSnapshot(snapshot: Snapshot): void;
+  /** Drop logged txns with zxid > `zxid` (ZAB TRUNC). Durable when it returns. */
+  truncateAfter(zxid: bigint): void;
+  /** Logged txns with zxid > `zxid`, in order (for DIFF sync). */
+  readLogAfter(zxid: bigint): Txn[];
+  setAcceptedEpoch(epoch: number): void;
+  setCurrentEpoch(epoch: number): void;
+  close(): void;
+}
