@@ -18,6 +18,7 @@ export type CloseReason =
   | 'clientZxidAhead'
   | 'sessionLimit'
   | 'outputLimit'
-  | 'engineClosed';
+  | 'engineClosed'
+  | 'notServing';
 
 export type ConnectionSink = (outputs: readonly EngineOutput[]) => void;

@@ -8,11 +8,13 @@ import { childPathOf } from './data-tree.ts';
 import { resolveEngineConfig, type EngineConfig } from './engine-config.ts';
 import type { CloseReason, ConnectionSink, EngineOutput } from './engine-output.ts';
 import { PendingChanges } from './pending-changes.ts';
+import type { WriteRequest } from './prepare.ts';
 import { isWriteRequest, prepareCloseSession, prepareSetAcl, prepareWrite, type PrepareContext } from './prepare.ts';
 import type { Random } from './random.ts';
 import { SessionTracker } from './session-tracker.ts';
 import type { Storage } from './storage.ts';
 import type { Txn, TxnBody } from './txn.ts';
+import type { TxnOrigin, WriteCoordinator, WriteIntent } from './write-intent.ts';
 import { WatchManager } from './watch-manager.ts';
 import { NodeKind, statOf } from './znode.ts';
 
@@ -26,6 +28,9 @@ interface Connection {
   sink: ConnectionSink;
   pending: EngineOutput[];
   closed: boolean;
+  /** The request id this connection waits on (its write, sync or handshake); later requests queue behind it. */
+  waitingFor: number | undefined;
+  queue: Array<{ xid: number; request: Request }>;
   /** Counters for the four-letter words. */
   packetsReceived: number;
   packetsSent: number;
@@ -45,6 +50,17 @@ export interface OpenConnectionOptions {
   sink: ConnectionSink;
 }
 
+/** A request of a local client waiting for its txn (or sync) to come back. */
+type LocalPending =
+  | { kind: 'write'; connectionId: ConnectionId; xid: number; request: WriteRequest | Extract<Request, { type: 7 }> }
+  | { kind: 'createSession'; connectionId: ConnectionId; readOnly: boolean | undefined }
+  | { kind: 'closeSession'; connectionId: ConnectionId; xid: number }
+  | { kind: 'sync'; connectionId: ConnectionId; xid: number; path: string }
+  | { kind: 'fail'; connectionId: ConnectionId; xid: number; requestType: number };
+
+/** What this member does in its ensemble; standalone is its own leader. */
+export type EngineRole = 'standalone' | 'leader' | 'follower' | 'observer';
+
 /** Session passwords are 16 bytes, as ZooKeeper's. */
 const passwordBytes = 16;
 
@@ -54,9 +70,9 @@ const passwordBytes = 16;
  * and synchronous: time comes from the injected Clock, ids and passwords from
  * the seeded Random, and every effect leaves as EngineOutput to a connection's sink.
  */
-export class Engine implements ManualClockListener {
+export class Engine implements ManualClockListener, WriteCoordinator {
   readonly config: EngineConfig;
-  readonly database: Database;
+  database: Database;
   readonly watches = new WatchManager();
   readonly sessions: SessionTracker;
   private readonly clock: Clock;
@@ -75,6 +91,16 @@ export class Engine implements ManualClockListener {
   private readonly snapshotRandom: Random;
   private txnsSinceSnapshot = 0;
   private nextSnapshotAt: number;
+  /** Where writes go: this engine itself when standalone, the quorum peer otherwise. */
+  private coordinator: WriteCoordinator = this;
+  private roleValue: EngineRole = 'standalone';
+  private serving = true;
+  /** Changes prepared and not yet committed (only a leader or standalone member prepares). */
+  private pendingChanges: PendingChanges;
+  private readonly pendingLocal = new Map<number, LocalPending>();
+  private nextRequestId = 1;
+  /** Sessions touched since the last report to the leader. */
+  private readonly touched = new Set<bigint>();
 
   constructor(options: EngineOptions) {
     const { clock, random, storage, ...rest } = options;
@@ -87,6 +113,7 @@ export class Engine implements ManualClockListener {
     const now = clock.nowMs();
     this.sessions = new SessionTracker(this.config.tickTimeMs, now);
     this.database = storage === undefined ? new Database() : this.recover(storage, now);
+    this.pendingChanges = new PendingChanges(this.database.tree);
     // ZooKeeper: member id in the top byte, a time-derived middle. Ours is seed-derived, so runs replay;
     // after a restart it also stays above every recovered session of this member.
     let nextSessionId = (BigInt(this.config.memberId) << 56n) | (BigInt(random.nextUint32()) << 16n);
@@ -149,6 +176,8 @@ export class Engine implements ManualClockListener {
       sink: options.sink,
       pending: [],
       closed: false,
+      waitingFor: undefined,
+      queue: [],
       packetsReceived: 0,
       packetsSent: 0,
     });
@@ -169,6 +198,12 @@ export class Engine implements ManualClockListener {
     assert(connection.sessionId === undefined, `connect: connection ${connectionId} already has a session`);
     connection.packetsReceived++;
     const now = this.clock.nowMs();
+    if (!this.serving) {
+      // A member without a quorum serves nobody (ZooKeeper: "not running"); the client tries another.
+      this.close(connection, 'notServing');
+      this.flush();
+      return;
+    }
     if (request.lastZxidSeen > this.database.lastProcessedZxid) {
       // The client has seen more than this member: it must try another one. No reply.
       this.close(connection, 'clientZxidAhead');
@@ -186,10 +221,10 @@ export class Engine implements ManualClockListener {
       const sessionId = this.nextSessionId++;
       const passwd = new Uint8Array(passwordBytes);
       this.random.fillBytes(passwd);
-      this.commit(sessionId, { type: 'createSession', sessionId, timeoutMs, passwd });
-      this.sessions.track(sessionId, timeoutMs, now);
       this.attach(connection, sessionId);
-      this.send(connection, { kind: 'connected', response: { protocolVersion: 0, timeOutMs: timeoutMs, sessionId, passwd, readOnly } });
+      // The session exists once its createSession txn commits; requests sent meanwhile wait behind it.
+      const requestId = this.awaitLocal(connection, { kind: 'createSession', connectionId: connection.id, readOnly });
+      this.coordinator.submitWrite({ origin: this.originOf(requestId), sessionId, authIds: connection.authIds, op: { kind: 'createSession', sessionId, timeoutMs, passwd } });
     } else {
       const record = this.database.sessions.get(request.sessionId);
       const live = this.sessions.get(request.sessionId);
@@ -207,7 +242,7 @@ export class Engine implements ManualClockListener {
           if (other !== undefined) this.close(other, 'sessionMovedToAnotherConnection');
         }
         this.sessions.setSessionTimeout(request.sessionId, timeoutMs);
-        this.sessions.touch(request.sessionId, now);
+        this.touchSession(request.sessionId);
         this.attach(connection, request.sessionId);
         this.send(connection, { kind: 'connected', response: { protocolVersion: 0, timeOutMs: timeoutMs, sessionId: request.sessionId, passwd: record.passwd, readOnly } });
       }
@@ -221,23 +256,231 @@ export class Engine implements ManualClockListener {
     const sessionId = connection.sessionId;
     assert(sessionId !== undefined, `submit: connection ${connectionId} has no session yet; hold requests until connected`);
     connection.packetsReceived++;
-    const live = this.sessions.get(sessionId);
-    if (live === undefined || live.closing) {
-      this.reply(connection, xid, request.type, ErrorCode.sessionExpired);
-      this.flush();
+    if (connection.waitingFor !== undefined) {
+      // Per-session order (ZooKeeper's CommitProcessor): nothing overtakes a pending write.
+      this.touchSession(sessionId);
+      connection.queue.push({ xid, request });
       return;
     }
-    this.sessions.touch(sessionId, this.clock.nowMs());
     try {
-      this.process(connection, sessionId, xid, request);
+      this.processInOrder(connection, sessionId, xid, request);
     } finally {
       this.flush();
     }
   }
 
+  private processInOrder(connection: Connection, sessionId: bigint, xid: number, request: Request): void {
+    const live = this.sessions.get(sessionId);
+    if (live === undefined || live.closing) {
+      this.reply(connection, xid, request.type, ErrorCode.sessionExpired);
+      return;
+    }
+    this.touchSession(sessionId);
+    this.process(connection, sessionId, xid, request);
+  }
+
+  /** Run what a connection queued while it waited, until it waits again. */
+  private drainQueue(connection: Connection): void {
+    while (connection.waitingFor === undefined && connection.queue.length > 0 && !connection.closed && connection.sessionId !== undefined) {
+      const next = connection.queue.shift() as { xid: number; request: Request };
+      this.processInOrder(connection, connection.sessionId, next.xid, next.request);
+    }
+  }
+
+  private touchSession(sessionId: bigint): void {
+    this.sessions.touch(sessionId, this.clock.nowMs());
+    if (this.roleValue === 'follower' || this.roleValue === 'observer') this.touched.add(sessionId);
+  }
+
+  private awaitLocal(connection: Connection, pending: LocalPending): number {
+    const requestId = this.nextRequestId++;
+    this.pendingLocal.set(requestId, pending);
+    connection.waitingFor = requestId;
+    return requestId;
+  }
+
+  private originOf(requestId: number): TxnOrigin {
+    return { memberId: this.config.memberId, requestId };
+  }
+
+  // ------------------------------------------------------------------ ensemble hooks
+
+  get role(): EngineRole {
+    return this.roleValue;
+  }
+
+  get isServing(): boolean {
+    return this.serving;
+  }
+
+  /**
+   * Join an ensemble in `role`, with `coordinator` ordering writes (the quorum
+   * peer). Standalone members coordinate themselves.
+   */
+  setRole(role: EngineRole, coordinator: WriteCoordinator | undefined): void {
+    this.roleValue = role;
+    this.coordinator = coordinator ?? this;
+    if (role === 'leader' || role === 'standalone') {
+      // A new leader owns every session now, each with a fresh full timeout (as ZooKeeper's leader re-tracks them).
+      const now = this.clock.nowMs();
+      for (const session of this.database.sessions.values()) {
+        if (this.sessions.get(session.sessionId) === undefined) this.sessions.track(session.sessionId, session.timeoutMs, now);
+        else this.sessions.touch(session.sessionId, now);
+      }
+    }
+  }
+
+  /**
+   * Start or stop serving clients. A member that loses its leader stops: every
+   * client connection closes and reconnects elsewhere, as with ZooKeeper.
+   */
+  setServing(serving: boolean): void {
+    if (this.serving === serving) return;
+    this.serving = serving;
+    if (!serving) {
+      for (const connection of [...this.connections.values()]) this.close(connection, 'notServing');
+      this.pendingLocal.clear();
+      this.pendingChanges.clear();
+      this.flush();
+    }
+  }
+
+  /** Sessions touched by clients here since the last call (a follower reports them to the leader). */
+  drainTouchedSessions(): bigint[] {
+    const touched = [...this.touched];
+    this.touched.clear();
+    return touched;
+  }
+
+  /** A touch reported by another member (the leader tracks every session's expiry). */
+  touchRemoteSession(sessionId: bigint): void {
+    this.sessions.touch(sessionId, this.clock.nowMs());
+  }
+
+  /** Replace the replicated state wholesale (SNAP sync, or TRUNC by rebuilding). Only while not serving. */
+  replaceDatabase(database: Database): void {
+    assert(!this.serving || this.connections.size === 0, 'replaceDatabase while serving clients');
+    this.database = database;
+    this.pendingChanges.clear();
+    this.pendingChanges = new PendingChanges(database.tree);
+    const now = this.clock.nowMs();
+    for (const session of [...this.sessions.sessions()]) if (!database.sessions.has(session.sessionId)) this.sessions.remove(session.sessionId);
+    for (const session of database.sessions.values()) if (this.sessions.get(session.sessionId) === undefined) this.sessions.track(session.sessionId, session.timeoutMs, now);
+  }
+
+  /** The storage this member logs to, for the quorum peer. */
+  get storageOf(): Storage | undefined {
+    return this.storage;
+  }
+
+  /** Prepare a write into a txn body at `zxid` (standalone and the leader only). */
+  prepare(intent: WriteIntent, zxid: bigint): TxnBody {
+    this.pendingChanges.currentZxid = zxid;
+    const ctx: PrepareContext = { sessionId: intent.sessionId, authIds: intent.authIds, config: this.config, changes: this.pendingChanges };
+    const op = intent.op;
+    switch (op.kind) {
+      case 'request':
+        if (op.request.type === OpCode.setAcl) return prepareSetAcl(op.request.path, op.request.acl, op.request.version, ctx);
+        return prepareWrite(op.request, ctx);
+      case 'createSession':
+        return { type: 'createSession', sessionId: op.sessionId, timeoutMs: op.timeoutMs, passwd: op.passwd };
+      case 'closeSession':
+        return prepareCloseSession(op.sessionId, this.database.tree.ephemeralsOf(op.sessionId), ctx);
+      case 'deleteContainer':
+        return prepareWrite({ type: OpCode.deleteContainer, path: op.path }, ctx);
+      case 'fail':
+        return { type: 'error', err: op.err };
+    }
+  }
+
+  /** Standalone ordering: prepare, stamp the next zxid, log, commit. */
+  submitWrite(intent: WriteIntent): void {
+    const zxid = this.lastProcessedZxid + 1n;
+    const body = this.prepare(intent, zxid);
+    const txn: Txn = { zxid, timeMs: this.clock.nowMs(), sessionId: intent.sessionId, body, origin: intent.origin };
+    // Logged before it is applied; flushed before any output that depends on it leaves (see flush()).
+    this.storage?.append(txn);
+    this.applyCommitted(txn);
+  }
+
+  submitSync(requestId: number): void {
+    this.completeSync(requestId);
+  }
+
+  /** A sync this member asked the leader for is done: answer the client. */
+  completeSync(requestId: number): void {
+    const pending = this.pendingLocal.get(requestId);
+    if (pending?.kind !== 'sync') return;
+    this.pendingLocal.delete(requestId);
+    const connection = this.connections.get(pending.connectionId);
+    if (connection === undefined) return;
+    connection.waitingFor = undefined;
+    this.reply(connection, pending.xid, OpCode.sync, ErrorCode.ok, { path: pending.path });
+    this.drainQueue(connection);
+    this.flush();
+  }
+
+  /**
+   * A committed txn, in zxid order, on every member: apply it, fire this
+   * member's watches, and answer the client here that asked for it.
+   */
+  applyCommitted(txn: Txn): void {
+    const result = this.applyAndFire(txn);
+    this.pendingChanges.retireUpTo(txn.zxid);
+    const body = txn.body;
+    if (body.type === 'createSession' && this.sessions.get(body.sessionId) === undefined) {
+      this.sessions.track(body.sessionId, body.timeoutMs, this.clock.nowMs());
+    }
+    const local = txn.origin !== undefined && txn.origin.memberId === this.config.memberId ? this.pendingLocal.get(txn.origin.requestId) : undefined;
+    if (txn.origin !== undefined && local !== undefined) this.pendingLocal.delete(txn.origin.requestId);
+    if (body.type === 'closeSession') {
+      this.sessions.remove(body.sessionId);
+      const holder = this.connectionBySession.get(body.sessionId);
+      const connection = holder === undefined ? undefined : this.connections.get(holder);
+      // Expiry (or a close taken by another member): the connection closes without a notification.
+      if (connection !== undefined && local === undefined) this.close(connection, 'sessionExpired');
+    }
+    if (local !== undefined) this.answerLocal(local, result);
+    this.flush();
+  }
+
+  private answerLocal(local: LocalPending, result: TxnResult): void {
+    const connection = this.connections.get(local.connectionId);
+    if (connection === undefined) return;
+    connection.waitingFor = undefined;
+    switch (local.kind) {
+      case 'createSession': {
+        const sessionId = connection.sessionId as bigint;
+        const record = this.database.sessions.get(sessionId);
+        assert(record !== undefined, `createSession 0x${sessionId.toString(16)} committed but missing`);
+        this.send(connection, { kind: 'connected', response: { protocolVersion: 0, timeOutMs: record.timeoutMs, sessionId, passwd: record.passwd, readOnly: local.readOnly } });
+        break;
+      }
+      case 'closeSession':
+        this.reply(connection, local.xid, OpCode.closeSession, ErrorCode.ok);
+        this.close(connection, 'sessionClosed');
+        return;
+      case 'write':
+        if (local.request.type === OpCode.setAcl) {
+          if (result.type === 'setAcl') this.reply(connection, local.xid, OpCode.setAcl, ErrorCode.ok, { stat: result.stat });
+          else this.reply(connection, local.xid, OpCode.setAcl, errorCodeOf(result));
+        } else {
+          this.replyToWrite(connection, local.xid, local.request, result);
+        }
+        break;
+      case 'fail':
+        this.reply(connection, local.xid, local.requestType, errorCodeOf(result));
+        break;
+      case 'sync':
+        break;
+    }
+    this.drainQueue(connection);
+  }
+
   // ------------------------------------------------------------------ time
 
   nextWakeMs(): number | undefined {
+    if (!this.decides()) return undefined;
     const sessionDeadline = this.sessions.nextDeadlineMs();
     const tree = this.database.tree;
     const reaperDue = tree.containers().size + tree.ttlNodes().size > 0 ? this.nextReaperCheckMs() : undefined;
@@ -253,8 +496,9 @@ export class Engine implements ManualClockListener {
   /** Expire due sessions and reap due containers and TTL nodes, as of the clock's now. */
   tick(): void {
     if (this.closedEngine) return;
+    if (!this.decides()) return;
     const now = this.clock.nowMs();
-    for (const sessionId of this.sessions.pollExpired(now)) this.expire(sessionId, 'sessionExpired');
+    for (const sessionId of this.sessions.pollExpired(now)) this.expire(sessionId);
     if (now >= this.nextReaperCheckMs()) {
       this.lastReaperCheckMs = now;
       this.reapContainers(now);
@@ -277,10 +521,15 @@ export class Engine implements ManualClockListener {
   /** Expire a session now, as if its timeout had passed: ephemerals deleted, watches fired, connection closed. */
   expireSession(sessionId: bigint): boolean {
     const live = this.sessions.get(sessionId);
-    if (live === undefined || live.closing) return false;
-    this.expire(sessionId, 'sessionExpired');
+    if (live === undefined || live.closing || !this.decides()) return false;
+    this.expire(sessionId);
     this.flush();
     return true;
+  }
+
+  /** Expiry and reaping are decided by the leader alone (and by a standalone member). */
+  private decides(): boolean {
+    return this.serving && (this.roleValue === 'standalone' || this.roleValue === 'leader');
   }
 
   /** Close every connection (the member is shutting down). Sessions stay in the database. */
@@ -337,10 +586,9 @@ export class Engine implements ManualClockListener {
   // ------------------------------------------------------------------ request processing
 
   private process(connection: Connection, sessionId: bigint, xid: number, request: Request): void {
-    if (isWriteRequest(request)) {
-      const body = prepareWrite(request, this.prepareContext(connection, sessionId));
-      const result = this.commit(sessionId, body);
-      this.replyToWrite(connection, xid, request, result);
+    if (isWriteRequest(request) || request.type === OpCode.setAcl) {
+      const requestId = this.awaitLocal(connection, { kind: 'write', connectionId: connection.id, xid, request });
+      this.coordinator.submitWrite({ origin: this.originOf(requestId), sessionId, authIds: connection.authIds, op: { kind: 'request', request } });
       return;
     }
     switch (request.type) {
@@ -363,18 +611,14 @@ export class Engine implements ManualClockListener {
       }
       case OpCode.closeSession: {
         this.sessions.setClosing(sessionId);
-        const body = prepareCloseSession(sessionId, this.database.tree.ephemeralsOf(sessionId), this.prepareContext(connection, sessionId));
-        this.commit(sessionId, body);
-        this.sessions.remove(sessionId);
-        this.reply(connection, xid, request.type, ErrorCode.ok);
-        this.close(connection, 'sessionClosed');
+        const requestId = this.awaitLocal(connection, { kind: 'closeSession', connectionId: connection.id, xid });
+        this.coordinator.submitWrite({ origin: this.originOf(requestId), sessionId, authIds: connection.authIds, op: { kind: 'closeSession', sessionId } });
         return;
       }
-      case OpCode.setAcl: {
-        const body = prepareSetAcl(request.path, request.acl, request.version, this.prepareContext(connection, sessionId));
-        const result = this.commit(sessionId, body);
-        if (result.type === 'setAcl') this.reply(connection, xid, request.type, ErrorCode.ok, { stat: result.stat });
-        else this.reply(connection, xid, request.type, errorCodeOf(result));
+      case OpCode.sync: {
+        // The member catches up with the leader before answering (in standalone it already has).
+        const requestId = this.awaitLocal(connection, { kind: 'sync', connectionId: connection.id, xid, path: request.path });
+        this.coordinator.submitSync(requestId);
         return;
       }
       case OpCode.check:
@@ -385,7 +629,12 @@ export class Engine implements ManualClockListener {
         return;
       case OpCode.reconfig:
         // Standalone: reconfig is disabled by default, and unimplemented when enabled (PrepRequestProcessor).
-        this.reply(connection, xid, request.type, ErrorCode.reconfigDisabled);
+        // It fails in the prep step, after the txn header is stamped, so it is logged as an error txn and
+        // uses a zxid (checked on 3.8.0: the reply carries the new zxid).
+        {
+          const requestId = this.awaitLocal(connection, { kind: 'fail', connectionId: connection.id, xid, requestType: request.type });
+          this.coordinator.submitWrite({ origin: this.originOf(requestId), sessionId, authIds: connection.authIds, op: { kind: 'fail', err: ErrorCode.reconfigDisabled } });
+        }
         return;
       default:
         this.processRead(connection, sessionId, xid, request);
@@ -434,8 +683,6 @@ export class Engine implements ManualClockListener {
         const canAdmin = checkAcl(node.acl, connection.authIds, Perm.admin, { skipAcl: this.config.skipAcl });
         return { acl: [...maskAclForReader(node.acl, canAdmin)], stat: statOf(node) };
       }
-      case OpCode.sync:
-        return { path: request.path };
       case OpCode.getAllChildrenNumber: {
         this.readableNode(connection, request.path);
         return { totalNumber: tree.descendantCount(request.path) };
@@ -563,21 +810,8 @@ export class Engine implements ManualClockListener {
 
   // ------------------------------------------------------------------ txns
 
-  private prepareContext(connection: Connection | undefined, sessionId: bigint): PrepareContext {
-    return {
-      sessionId,
-      authIds: connection?.authIds ?? [],
-      config: this.config,
-      // Standalone applies each txn as soon as it is prepared, so pending changes never outlive one request.
-      changes: new PendingChanges(this.database.tree),
-    };
-  }
-
-  /** Stamp, apply and fire one txn. Standalone commits at once; the ensemble will route this through ZAB. */
-  private commit(sessionId: bigint, body: TxnBody): TxnResult {
-    const txn: Txn = { zxid: this.lastProcessedZxid + 1n, timeMs: this.clock.nowMs(), sessionId, body };
-    // Logged before it is applied; flushed before any output that depends on it leaves (see flush()).
-    this.storage?.append(txn);
+  /** Apply one committed txn and fire the watches of this member's connections. */
+  private applyAndFire(txn: Txn): TxnResult {
     const { result, triggers } = this.database.applyTxn(txn);
     if (this.storage !== undefined && ++this.txnsSinceSnapshot >= this.nextSnapshotAt) this.takeSnapshot();
     if (triggers.length > 0) {
@@ -592,15 +826,10 @@ export class Engine implements ManualClockListener {
     return result;
   }
 
-  private expire(sessionId: bigint, reason: CloseReason): void {
+  /** Expiry is decided by the leader (or a standalone member) and replicated as a closeSession txn. */
+  private expire(sessionId: bigint): void {
     this.sessions.setClosing(sessionId);
-    const body = prepareCloseSession(sessionId, this.database.tree.ephemeralsOf(sessionId), this.prepareContext(undefined, sessionId));
-    this.commit(sessionId, body);
-    this.sessions.remove(sessionId);
-    const connectionId = this.connectionBySession.get(sessionId);
-    const connection = connectionId === undefined ? undefined : this.connections.get(connectionId);
-    // ZooKeeper closes the connection without telling the client; it learns on reconnect.
-    if (connection !== undefined) this.close(connection, reason);
+    this.coordinator.submitWrite({ origin: undefined, sessionId, authIds: [], op: { kind: 'closeSession', sessionId } });
   }
 
   /** ContainerManager: empty containers that once had a child, never-used ones past the limit, TTL nodes past their TTL. */
@@ -618,10 +847,7 @@ export class Engine implements ManualClockListener {
       if (node === undefined || node.children.size > 0 || node.kind !== NodeKind.ttl) continue;
       if (node.ttlMs !== 0 && nowMs - node.mtimeMs > node.ttlMs) candidates.push(path);
     }
-    for (const path of candidates) {
-      const body = prepareWrite({ type: OpCode.deleteContainer, path }, this.prepareContext(undefined, 0n));
-      this.commit(0n, body);
-    }
+    for (const path of candidates) this.coordinator.submitWrite({ origin: undefined, sessionId: 0n, authIds: [], op: { kind: 'deleteContainer', path } });
   }
 
   // ------------------------------------------------------------------ output

@@ -21,6 +21,10 @@ export interface NodeRecord {
 export class PendingChanges {
   /** path -> the node as it will be, or null when it will be deleted. Insertion-ordered. */
   private readonly records = new Map<string, NodeRecord | null>();
+  /** path -> the zxid of the txn that last changed it here, so a commit can retire it. */
+  private readonly zxidByPath = new Map<string, bigint>();
+  /** The zxid that `set`/`markDeleted` stamp onto records. */
+  currentZxid = 0n;
   private readonly tree: DataTree;
 
   constructor(tree: DataTree) {
@@ -57,10 +61,25 @@ export class PendingChanges {
 
   set(path: string, record: NodeRecord): void {
     this.records.set(path, record);
+    this.zxidByPath.set(path, this.currentZxid);
   }
 
   markDeleted(path: string): void {
     this.records.set(path, null);
+    this.zxidByPath.set(path, this.currentZxid);
+  }
+
+  /**
+   * The txn `zxid` is now in the tree: records it (or an earlier txn) made are
+   * the tree's truth now, so drop them (ZooKeeper's outstandingChanges cleanup).
+   */
+  retireUpTo(zxid: bigint): void {
+    for (const [path, changedAt] of this.zxidByPath) {
+      if (changedAt <= zxid) {
+        this.zxidByPath.delete(path);
+        this.records.delete(path);
+      }
+    }
   }
 
   /** Pending creates and deletes of ephemerals owned by `sessionId`, for closeSession. */
@@ -76,15 +95,18 @@ export class PendingChanges {
 
   clear(): void {
     this.records.clear();
+    this.zxidByPath.clear();
   }
 
   /** A copy to roll back to when a multi fails half-way. */
-  snapshot(): Map<string, NodeRecord | null> {
-    return new Map(this.records);
+  snapshot(): { records: Map<string, NodeRecord | null>; zxids: Map<string, bigint> } {
+    return { records: new Map(this.records), zxids: new Map(this.zxidByPath) };
   }
 
-  restore(snapshot: Map<string, NodeRecord | null>): void {
+  restore(snapshot: { records: Map<string, NodeRecord | null>; zxids: Map<string, bigint> }): void {
     this.records.clear();
-    for (const [path, record] of snapshot) this.records.set(path, record);
+    this.zxidByPath.clear();
+    for (const [path, record] of snapshot.records) this.records.set(path, record);
+    for (const [path, zxid] of snapshot.zxids) this.zxidByPath.set(path, zxid);
   }
 }

@@ -13,6 +13,8 @@ export interface Txn {
   /** The session that issued the request (0n for the server's own txns, e.g. reaping). */
   sessionId: bigint;
   body: TxnBody;
+  /** The member and request it came from, so that member can reply once it commits. */
+  origin?: { memberId: number; requestId: number } | undefined;
 }
 
 export interface CreateTxn {

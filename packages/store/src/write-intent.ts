@@ -1,0 +1,36 @@
+import type { Id, Request } from '@vivarium/protocol';
+import type { WriteRequest } from './prepare.ts';
+
+/** Which member took a request and which of its requests it was: the member that replies when the txn commits. */
+export interface TxnOrigin {
+  memberId: number;
+  requestId: number;
+}
+
+/** A change the engine wants ordered into the replicated history. */
+export type WriteOp =
+  | { kind: 'request'; request: WriteRequest | Extract<Request, { type: 7 }> }
+  | { kind: 'createSession'; sessionId: bigint; timeoutMs: number; passwd: Uint8Array }
+  | { kind: 'closeSession'; sessionId: bigint }
+  | { kind: 'deleteContainer'; path: string }
+  /** A request that fails in the prep step after its txn header is stamped: logged as an error txn, it takes a zxid. */
+  | { kind: 'fail'; err: number };
+
+export interface WriteIntent {
+  /** Undefined for the server's own writes (expiry, reaping). */
+  origin: TxnOrigin | undefined;
+  sessionId: bigint;
+  authIds: readonly Id[];
+  op: WriteOp;
+}
+
+/**
+ * Orders writes. Standalone: prepare and commit at once. In a quorum: the
+ * leader prepares and proposes, followers forward to the leader; either way
+ * the txn comes back through Engine.applyCommitted on every member.
+ */
+export interface WriteCoordinator {
+  submitWrite(intent: WriteIntent): void;
+  /** A client's sync: call engine.completeSync(requestId) once this member has caught up with the leader. */
+  submitSync(requestId: number): void;
+}
