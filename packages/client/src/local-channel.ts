@@ -1,4 +1,5 @@
-import type { ConnectRequest, Request } from '@vivarium/protocol';
+import type { ConnectRequest, MultiResult, MultiWriteOp, Request, Response } from '@vivarium/protocol';
+import { OpCode } from '@vivarium/protocol';
 import type { ConnectionId, Engine, EngineOutput } from '@vivarium/store';
 import type { ChannelFactory, ChannelHandler, ServerChannel } from './channel.ts';
 
@@ -35,16 +36,17 @@ class LocalChannel implements ServerChannel {
 
   connect(request: ConnectRequest): void {
     if (this.closed) return;
-    this.engine.connect(this.connectionId, request);
+    this.engine.connect(this.connectionId, { ...request, passwd: request.passwd.slice() });
   }
 
   send(xid: number, request: Request): void {
     if (this.closed) return;
+    const detached = detachRequest(request);
     if (!this.connected) {
-      this.held.push({ xid, request });
+      this.held.push({ xid, request: detached });
       return;
     }
-    this.engine.submit(this.connectionId, xid, request);
+    this.engine.submit(this.connectionId, xid, detached);
   }
 
   close(): void {
@@ -55,7 +57,7 @@ class LocalChannel implements ServerChannel {
 
   private receive(outputs: readonly EngineOutput[]): void {
     for (const output of outputs) {
-      this.inbox.push(output);
+      this.inbox.push(detachOutput(output));
       if (output.kind === 'connected' && output.response.timeOutMs > 0) {
         this.connected = true;
         // Release what the client sent early, in order, once the session exists.
@@ -74,4 +76,44 @@ class LocalChannel implements ServerChannel {
     const outputs = this.inbox.splice(0);
     if (outputs.length > 0) this.handler.onOutputs(outputs);
   }
+}
+
+/*
+ * The wire copies every value both ways. Skipping the encoding must not let a caller's buffer
+ * become a znode's value, nor a value (or ACL) read back alias the tree: a later change by the
+ * caller would rewrite the store behind the engine's back. So bytes and ACL entries are copied here.
+ */
+
+function detachRequest(request: Request): Request {
+  switch (request.type) {
+    case OpCode.create:
+    case OpCode.create2:
+    case OpCode.createContainer:
+    case OpCode.createTtl:
+    case OpCode.setData:
+      return request.data === null ? request : { ...request, data: request.data.slice() };
+    case OpCode.multi:
+      return { ...request, ops: request.ops.map((op) => detachRequest(op) as MultiWriteOp) };
+    case OpCode.auth:
+      return { ...request, auth: request.auth.slice() };
+    default:
+      return request;
+  }
+}
+
+function detachOutput(output: EngineOutput): EngineOutput {
+  if (output.kind === 'connected') return { ...output, response: { ...output.response, passwd: output.response.passwd.slice() } };
+  if (output.kind !== 'reply' || output.response === undefined) return output;
+  return { ...output, response: detachResponse(output.response) };
+}
+
+function detachResponse(response: NonNullable<Response>): NonNullable<Response> {
+  if ('data' in response) return response.data === null ? response : { ...response, data: response.data.slice() };
+  if ('acl' in response) return { ...response, acl: response.acl.map((entry) => ({ perms: entry.perms, id: { ...entry.id } })) };
+  if ('results' in response) return { results: response.results.map(detachResult) };
+  return response;
+}
+
+function detachResult(result: MultiResult): MultiResult {
+  return result.type === OpCode.getData && result.data !== null ? { ...result, data: result.data.slice() } : result;
 }
