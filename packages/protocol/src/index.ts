@@ -9,3 +9,4 @@ export * from './record-codec.ts';
 export * from './request-codec.ts';
 export * from './response-codec.ts';
 export * from './frame-reader.ts';
+export * from './member-codec.ts';
