@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { startWireServer as startRealWireServer } from '@vivarium/server';
+import { ConfigError } from '@vivarium/store';
+import { parseCliArgs, usage, UsageError, type StartOptions } from './args.ts';
+import { parseJavaProperties } from './java-properties.ts';
+import { toWireServerOptions, type StartWireServer } from './wire-options.ts';
+import { resolveZooCfg, type ReadTextFile } from './zoo-cfg.ts';
+
+/** Exit codes: 0 clean stop, 1 the server failed at run time, 2 a bad command line or configuration (as ZooKeeper's 2). */
+export const exitOk = 0;
+export const exitFailure = 1;
+export const exitBadConfig = 2;
+
+/** Everything runCli touches outside itself, so tests can run it in-process. */
+export interface CliIo {
+  stdout(line: string): void;
+  stderr(line: string): void;
+  /** Resolves (with the signal's name) when the server should shut down: SIGTERM or SIGINT for the real process. */
+  waitForStop(): Promise<string>;
+  readTextFile: ReadTextFile;
+  /** Defaults to @vivarium/server's startWireServer. */
+  startWireServer?: StartWireServer;
+}
+
+/** The CLI's version, from its package.json (one level above both src/ and dist/). */
+export function cliVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+/** Run `vivarium <argv>`; resolves with the exit code once the command is done (for start: once the server has stopped). */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let command;
+  try {
+    command = parseCliArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`vivarium: ${error.message}`);
+    io.stderr('Run "vivarium --help" for usage.');
+    return exitBadConfig;
+  }
+  if (command.kind === 'help') {
+    io.stdout(usage);
+    return exitOk;
+  }
+  if (command.kind === 'version') {
+    io.stdout(`vivarium ${cliVersion()}`);
+    return exitOk;
+  }
+  return start(command.options, io);
+}
+
+async function start(options: StartOptions, io: CliIo): Promise<number> {
+  if (options.ensembleSize !== undefined) {
+    io.stderr(`vivarium: --ensemble ${options.ensembleSize} is not yet supported: Vivarium runs one standalone server for now (ensembles arrive with the ensemble work)`);
+    return exitBadConfig;
+  }
+
+  let resolved;
+  try {
+    const entries = [];
+    if (options.configPath !== undefined) {
+      let text: string | undefined;
+      try {
+        text = io.readTextFile(options.configPath);
+      } catch (error) {
+        io.stderr(`vivarium: cannot read config file ${options.configPath}: ${(error as Error).message}`);
+        return exitBadConfig;
+      }
+      if (text === undefined) {
+        io.stderr(`vivarium: cannot read config file ${options.configPath}: no such file`);
+        return exitBadConfig;
+      }
+      entries.push(...parseJavaProperties(text, options.configPath));
+    }
+    entries.push(...options.overrides);
+    resolved = resolveZooCfg(entries, { profile: options.configPath === undefined ? 'embedded' : 'zoo.cfg', readTextFile: io.readTextFile });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr(`vivarium: bad configuration: ${error.message}`);
+    return exitBadConfig;
+  }
+  for (const notice of resolved.notices) io.stderr(`vivarium: notice: ${notice}`);
+  const { config } = resolved;
+  if (config.ensemble.distributed) {
+    const participants = config.ensemble.servers.filter((server) => server.role === 'participant').length;
+    io.stderr(
+      `vivarium: this configuration describes an ensemble (${participants} participants in server.N lines); ensembles are not yet supported. ` +
+        'Remove the server.N lines (or keep one) to run standalone.',
+    );
+    return exitBadConfig;
+  }
+
+  const startWireServer = io.startWireServer ?? startRealWireServer;
+  // Listen for SIGTERM/SIGINT before starting, and long before printing the connect string:
+  // whoever reads that line may signal at once, and a signal during start-up still gets a clean close.
+  const stopRequested = io.waitForStop();
+  let server;
+  try {
+    server = await startWireServer(toWireServerOptions(config, { seed: options.seed, log: (line) => io.stderr(`vivarium: ${line}`) }));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr(`vivarium: bad configuration: ${error.message}`);
+      return exitBadConfig;
+    }
+    io.stderr(`vivarium: cannot start: ${(error as Error).message}`);
+    return exitFailure;
+  }
+  io.stdout(`vivarium: serving ${server.connectString} (standalone)`);
+
+  const signal = await stopRequested;
+  io.stdout(`vivarium: ${signal} received, shutting down`);
+  try {
+    await server.close();
+  } catch (error) {
+    io.stderr(`vivarium: error while shutting down: ${(error as Error).message}`);
+    return exitFailure;
+  }
+  io.stdout('vivarium: stopped');
+  return exitOk;
+}
+
+/** Read a file as UTF-8; undefined when it does not exist or is not a file (ZooKeeper's isFile check). */
+export function readTextFileOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/** The real process: stdout/stderr, SIGTERM/SIGINT, the file system. */
+export function processCliIo(): CliIo {
+  return {
+    stdout: (line) => process.stdout.write(`${line}\n`),
+    stderr: (line) => process.stderr.write(`${line}\n`),
+    readTextFile: readTextFileOrUndefined,
+    waitForStop: () =>
+      new Promise<string>((resolve) => {
+        const onSignal = (signal: NodeJS.Signals): void => {
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+          // A second signal while the server closes means "now": do not wait for close().
+          const force = (again: NodeJS.Signals): void => {
+            process.stderr.write(`vivarium: ${again} received again, exiting without waiting for shutdown\n`);
+            process.exit(exitFailure);
+          };
+          process.once('SIGTERM', force);
+          process.once('SIGINT', force);
+          resolve(signal);
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+      }),
+  };
+}
