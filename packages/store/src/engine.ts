@@ -152,6 +152,11 @@ export class Engine implements ManualClockListener, WriteCoordinator {
     this.nextSnapshotAt = this.drawSnapshotThreshold();
   }
 
+  /** This member's clock, for stamping txns it orders. */
+  nowMs(): number {
+    return this.clock.nowMs();
+  }
+
   get lastProcessedZxid(): bigint {
     return this.database.lastProcessedZxid;
   }

@@ -1,0 +1,646 @@
+import { Database, assert, type Engine, type Snapshot, type Storage, type Txn, type WriteCoordinator, type WriteIntent } from '@vivarium/store';
+import { counterOf, epochOf, isBetterVote, sameVote, zxidOf, type Envelope, type PeerMessage, type PeerState, type SyncMode, type Vote } from './peer-message.ts';
+
+/** The ensemble as one member sees it. */
+export interface QuorumConfig {
+  myId: number;
+  /** Voting members (participants), including this one unless it observes. */
+  voters: readonly number[];
+  observers: readonly number[];
+  /** Ticks a learner may take to connect and sync with a new leader (ZooKeeper's initLimit). */
+  initLimitTicks: number;
+  /** Ticks a learner may go without hearing from the leader, and the leader without a quorum (syncLimit). */
+  syncLimitTicks: number;
+  /** A learner further behind than this many txns is sent a snapshot instead of a diff. */
+  diffTxnsMax: number;
+}
+
+interface LearnerHandle {
+  id: number;
+  observer: boolean;
+  acceptedEpoch: number;
+  /** Set once the learner acknowledged the new epoch with its history. */
+  lastZxid: bigint | undefined;
+  /** Set once it was sent the sync and NEWLEADER. */
+  syncSent: boolean;
+  /** Acknowledged NEWLEADER: counts toward the quorum that establishes the epoch. */
+  synced: boolean;
+  /** Sent UPTODATE: in the broadcast phase. */
+  upToDate: boolean;
+  lastHeardTick: number;
+}
+
+interface Proposal {
+  txn: Txn;
+  acks: Set<number>;
+}
+
+type LeaderPhase = 'discovery' | 'synchronisation' | 'broadcast';
+type LearnerPhase = 'discovery' | 'synchronisation' | 'broadcast';
+
+/** What happened, for tests and traces: every state change a member goes through. */
+export type PeerEvent =
+  | { type: 'state'; state: PeerState; round: number }
+  | { type: 'established'; epoch: number; leader: number }
+  | { type: 'sync'; learner: number; mode: SyncMode; txns: number }
+  | { type: 'committed'; zxid: bigint }
+  | { type: 'stepDown'; reason: string };
+
+/**
+ * One member's ZAB: fast leader election, discovery, synchronisation (DIFF,
+ * TRUNC+DIFF, TRUNC, SNAP) and broadcast, as a pure state machine. It reacts
+ * to `receive(envelope)` and `tick()`, and leaves its messages in an outbox.
+ * The Engine is both its replica (committed txns are applied there) and its
+ * client: the engine's writes reach the peer through WriteCoordinator.
+ */
+export class QuorumPeer implements WriteCoordinator {
+  readonly config: QuorumConfig;
+  readonly engine: Engine;
+  private readonly storage: Storage;
+  private readonly outbox: Envelope[] = [];
+  private readonly events: PeerEvent[] = [];
+  private readonly isObserver: boolean;
+
+  stateValue: PeerState = 'looking';
+  private tickCount = 0;
+  private acceptedEpoch: number;
+  private currentEpoch: number;
+  /** Highest zxid in the log, committed or not. */
+  private lastLoggedZxid: bigint;
+
+  // election
+  private round = 0;
+  private vote: Vote;
+  private readonly received = new Map<number, Vote>();
+  private readonly outOfElection = new Map<number, { vote: Vote; state: PeerState }>();
+  private decisionPending = false;
+  private lastElectionSendTick = 0;
+
+  // leading
+  private leaderPhase: LeaderPhase = 'discovery';
+  private readonly learners = new Map<number, LearnerHandle>();
+  private newEpoch = 0;
+  private phaseStartTick = 0;
+  private proposalCounter = 0;
+  private readonly proposals: Proposal[] = [];
+  private readonly syncWaiters: Array<{ zxid: bigint; learner: number | undefined; requestId: number }> = [];
+
+  // following / observing
+  private leaderId: number | undefined;
+  private learnerPhase: LearnerPhase = 'discovery';
+  private lastHeardFromLeaderTick = 0;
+  private readonly pendingProposals: Txn[] = [];
+
+  constructor(config: QuorumConfig, engine: Engine) {
+    assert(config.voters.includes(config.myId) || config.observers.includes(config.myId), `QuorumPeer ${config.myId}: not in the configuration`);
+    const storage = engine.storageOf;
+    assert(storage !== undefined, `QuorumPeer ${config.myId}: an ensemble member needs storage`);
+    this.config = config;
+    this.engine = engine;
+    this.storage = storage;
+    this.isObserver = config.observers.includes(config.myId);
+    const recovered = storage.recover();
+    this.acceptedEpoch = recovered.acceptedEpoch;
+    this.currentEpoch = recovered.currentEpoch;
+    this.lastLoggedZxid = engine.lastProcessedZxid;
+    this.vote = this.initialVote();
+    engine.setServing(false);
+    this.startElection();
+  }
+
+  get state(): PeerState {
+    return this.stateValue;
+  }
+
+  get leader(): number | undefined {
+    if (this.stateValue === 'leading') return this.config.myId;
+    if (this.stateValue === 'following' || this.stateValue === 'observing') return this.leaderId;
+    return undefined;
+  }
+
+  /** True once this member serves clients: a leader with an established epoch, or a synced learner. */
+  get isServing(): boolean {
+    return this.engine.isServing;
+  }
+
+  get epoch(): number {
+    return this.currentEpoch;
+  }
+
+  get lastZxid(): bigint {
+    return this.lastLoggedZxid;
+  }
+
+  get ticks(): number {
+    return this.tickCount;
+  }
+
+  get outboxSize(): number {
+    return this.outbox.length;
+  }
+
+  drainOutbox(): Envelope[] {
+    return this.outbox.splice(0);
+  }
+
+  drainEvents(): PeerEvent[] {
+    return this.events.splice(0);
+  }
+
+  // ------------------------------------------------------------------ inputs
+
+  receive(envelope: Envelope): void {
+    const { from, message } = envelope;
+    if (message.type === 'vote') {
+      this.onVote(from, message.round, message.vote, message.state);
+      return;
+    }
+    if (this.stateValue === 'leading') this.onLeaderMessage(from, message);
+    else if (this.stateValue === 'following' || this.stateValue === 'observing') this.onLearnerMessage(from, message);
+  }
+
+  /** One tick of tickTime: election rebroadcasts and decisions, pings, and failure detection. */
+  tick(): void {
+    this.tickCount++;
+    switch (this.stateValue) {
+      case 'looking':
+        if (this.decisionPending) this.finishElection();
+        else if (this.tickCount - this.lastElectionSendTick >= 1) this.broadcastVote();
+        return;
+      case 'leading':
+        this.leaderTick();
+        return;
+      case 'following':
+      case 'observing':
+        this.learnerTick();
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------------ election
+
+  private initialVote(): Vote {
+    return { leader: this.config.myId, zxid: this.lastLoggedZxid, peerEpoch: this.currentEpoch };
+  }
+
+  private startElection(): void {
+    this.setState('looking');
+    this.engine.setServing(false);
+    this.leaderId = undefined;
+    this.round++;
+    this.received.clear();
+    this.outOfElection.clear();
+    this.decisionPending = false;
+    // An observer never proposes itself; it only listens for the voters' leader.
+    this.vote = this.isObserver ? { leader: -1, zxid: -1n, peerEpoch: -1 } : this.initialVote();
+    if (!this.isObserver) this.received.set(this.config.myId, this.vote);
+    this.broadcastVote();
+    this.events.push({ type: 'state', state: 'looking', round: this.round });
+  }
+
+  private broadcastVote(): void {
+    this.lastElectionSendTick = this.tickCount;
+    for (const id of this.everyoneElse()) this.send(id, { type: 'vote', round: this.round, vote: this.vote, state: this.stateValue });
+  }
+
+  private onVote(from: number, round: number, vote: Vote, state: PeerState): void {
+    const fromVoter = this.config.voters.includes(from);
+    if (this.stateValue !== 'looking') {
+      // Settled members answer a looking peer with the leader they follow, so joiners find it.
+      if (state === 'looking') {
+        const current: Vote = { leader: this.leader ?? this.vote.leader, zxid: this.vote.zxid, peerEpoch: this.currentEpoch };
+        this.send(from, { type: 'vote', round: this.round, vote: current, state: this.stateValue });
+      }
+      return;
+    }
+    if (state === 'looking') {
+      if (!fromVoter) return;
+      if (this.isObserver) return;
+      if (round > this.round) {
+        this.round = round;
+        this.received.clear();
+        this.vote = isBetterVote(vote, this.initialVote()) ? vote : this.initialVote();
+        this.received.set(this.config.myId, this.vote);
+        this.broadcastVote();
+      } else if (round < this.round) {
+        // A peer in an older round: tell it where we are.
+        this.send(from, { type: 'vote', round: this.round, vote: this.vote, state: 'looking' });
+        return;
+      } else if (isBetterVote(vote, this.vote)) {
+        this.vote = vote;
+        this.received.set(this.config.myId, this.vote);
+        this.broadcastVote();
+      }
+      this.received.set(from, vote);
+      this.decisionPending = this.hasQuorum([...this.received].filter(([, v]) => sameVote(v, this.vote)).map(([id]) => id));
+      // Every voter agrees: no better vote can come, decide now (ZooKeeper still waits finalizeWait; we need not).
+      if (this.decisionPending && this.config.voters.every((id) => this.received.has(id) && sameVote(this.received.get(id) as Vote, this.vote))) this.finishElection();
+      return;
+    }
+    // A member that is following or leading: join the leader a quorum of voters already follows.
+    if (!fromVoter) return;
+    this.outOfElection.set(from, { vote, state });
+    const supporters = [...this.outOfElection].filter(([, v]) => v.vote.leader === vote.leader).map(([id]) => id);
+    const leaderClaims = vote.leader === from ? state === 'leading' : this.outOfElection.get(vote.leader)?.state === 'leading';
+    if (this.hasQuorum(supporters.includes(vote.leader) ? supporters : [...supporters, ...(leaderClaims ? [vote.leader] : [])]) && leaderClaims) {
+      this.round = Math.max(this.round, round);
+      this.vote = vote;
+      this.becomeLearner(vote.leader);
+    }
+  }
+
+  private finishElection(): void {
+    this.decisionPending = false;
+    if (this.vote.leader === this.config.myId) this.becomeLeader();
+    else this.becomeLearner(this.vote.leader);
+  }
+
+  // ------------------------------------------------------------------ leading
+
+  private becomeLeader(): void {
+    this.setState('leading');
+    this.leaderId = this.config.myId;
+    this.leaderPhase = 'discovery';
+    this.learners.clear();
+    this.proposals.length = 0;
+    this.syncWaiters.length = 0;
+    this.phaseStartTick = this.tickCount;
+    // The new leader's whole log is the initial history of its epoch: commit what it logged but never applied.
+    for (const txn of this.storage.readLogAfter(this.engine.lastProcessedZxid)) this.engine.applyCommitted(txn);
+    this.lastLoggedZxid = this.engine.lastProcessedZxid;
+    this.maybeFinishDiscovery();
+  }
+
+  private onLeaderMessage(from: number, message: PeerMessage): void {
+    const learner = this.learners.get(from);
+    if (learner !== undefined) learner.lastHeardTick = this.tickCount;
+    switch (message.type) {
+      case 'followerInfo': {
+        const observer = message.observer || this.config.observers.includes(from);
+        const handle: LearnerHandle = { id: from, observer, acceptedEpoch: message.acceptedEpoch, lastZxid: undefined, syncSent: false, synced: false, upToDate: false, lastHeardTick: this.tickCount };
+        this.learners.set(from, handle);
+        if (this.leaderPhase === 'discovery') this.maybeFinishDiscovery();
+        else this.send(from, { type: 'leaderInfo', newEpoch: this.newEpoch });
+        return;
+      }
+      case 'ackEpoch': {
+        if (learner === undefined) return;
+        learner.lastZxid = message.lastZxid;
+        if (this.leaderPhase === 'synchronisation' || this.leaderPhase === 'broadcast') this.syncLearner(learner);
+        return;
+      }
+      case 'ackNewLeader': {
+        if (learner === undefined || message.epoch !== this.newEpoch) return;
+        learner.synced = true;
+        if (this.leaderPhase === 'synchronisation') this.maybeEstablish();
+        else if (this.leaderPhase === 'broadcast' && !learner.upToDate) {
+          learner.upToDate = true;
+          this.send(from, { type: 'upToDate' });
+        }
+        // A NEWLEADER ack also acknowledges everything the sync carried and every proposal sent before it.
+        this.recordAck(from, this.lastProposedZxid());
+        return;
+      }
+      case 'ack':
+        if (learner === undefined || learner.observer) return;
+        this.recordAck(from, message.zxid);
+        return;
+      case 'forward':
+        if (this.leaderPhase !== 'broadcast') return;
+        this.submitWrite(message.intent);
+        return;
+      case 'syncRequest':
+        this.queueSync(from, message.requestId);
+        return;
+      case 'ping':
+        for (const sessionId of message.touched) this.engine.touchRemoteSession(sessionId);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Discovery: a quorum of voters (this leader included) reported their accepted epochs. */
+  private maybeFinishDiscovery(): void {
+    const voters = [this.config.myId, ...[...this.learners.values()].filter((l) => !l.observer).map((l) => l.id)];
+    if (!this.hasQuorum(voters)) return;
+    const epochs = [this.acceptedEpoch, ...[...this.learners.values()].map((l) => l.acceptedEpoch)];
+    this.newEpoch = Math.max(...epochs) + 1;
+    this.acceptedEpoch = this.newEpoch;
+    this.storage.setAcceptedEpoch(this.newEpoch);
+    this.leaderPhase = 'synchronisation';
+    this.phaseStartTick = this.tickCount;
+    for (const learner of this.learners.values()) this.send(learner.id, { type: 'leaderInfo', newEpoch: this.newEpoch });
+  }
+
+  /** Bring one learner to this leader's history, then ask it to accept the new epoch. */
+  private syncLearner(learner: LearnerHandle): void {
+    if (learner.syncSent || learner.lastZxid === undefined) return;
+    const leaderZxid = this.engine.lastProcessedZxid;
+    const theirs = learner.lastZxid;
+    const logged = this.storage.readLogAfter(0n);
+    const history = new Set(logged.map((t) => t.zxid));
+    const logStart = logged[0]?.zxid;
+    let mode: SyncMode;
+    let truncateTo = 0n;
+    let txns: Txn[] = [];
+    if (theirs === leaderZxid) {
+      mode = 'diff';
+    } else if (theirs > leaderZxid) {
+      // The learner logged proposals this leader never saw: they were never committed.
+      mode = 'trunc';
+      truncateTo = leaderZxid;
+    } else if (theirs === 0n && logStart === 1n) {
+      mode = 'diff';
+      txns = logged;
+    } else if (logStart !== undefined && theirs >= logStart && history.has(theirs)) {
+      mode = 'diff';
+      txns = logged.filter((t) => t.zxid > theirs);
+    } else if (logStart !== undefined && theirs >= logStart) {
+      // It holds txns from an old epoch this history does not have: cut back to our last zxid before them.
+      mode = 'truncDiff';
+      truncateTo = logged.filter((t) => t.zxid < theirs).at(-1)?.zxid ?? 0n;
+      txns = logged.filter((t) => t.zxid > truncateTo);
+    } else {
+      mode = 'snap';
+    }
+    if ((mode === 'diff' || mode === 'truncDiff') && txns.length > this.config.diffTxnsMax) mode = 'snap';
+    const snapshot = mode === 'snap' ? this.engine.database.toSnapshot() : undefined;
+    if (mode === 'snap') txns = [];
+    this.send(learner.id, { type: 'sync', mode, truncateTo, snapshot, txns });
+    this.events.push({ type: 'sync', learner: learner.id, mode, txns: txns.length });
+    // Proposals still in flight follow the sync, so the learner ends at the leader's last proposal.
+    for (const proposal of this.proposals) {
+      if (learner.observer) continue;
+      this.send(learner.id, { type: 'proposal', txn: proposal.txn });
+    }
+    this.send(learner.id, { type: 'newLeader', epoch: this.newEpoch });
+    learner.syncSent = true;
+  }
+
+  /** Synchronisation is done when a quorum of voters acknowledged NEWLEADER: the epoch is established. */
+  private maybeEstablish(): void {
+    const synced = [this.config.myId, ...[...this.learners.values()].filter((l) => l.synced && !l.observer).map((l) => l.id)];
+    if (!this.hasQuorum(synced)) return;
+    this.currentEpoch = this.newEpoch;
+    this.storage.setCurrentEpoch(this.newEpoch);
+    this.storage.flush();
+    this.leaderPhase = 'broadcast';
+    this.proposalCounter = 0;
+    for (const learner of this.learners.values()) {
+      if (!learner.synced) continue;
+      learner.upToDate = true;
+      this.send(learner.id, { type: 'upToDate' });
+    }
+    this.engine.setRole('leader', this);
+    this.engine.setServing(true);
+    this.events.push({ type: 'established', epoch: this.newEpoch, leader: this.config.myId });
+  }
+
+  /** WriteCoordinator for the leader: prepare, stamp a zxid of this epoch, log, propose. */
+  submitWrite(intent: WriteIntent): void {
+    if (this.stateValue === 'following' || this.stateValue === 'observing') {
+      if (this.leaderId !== undefined && this.learnerPhase === 'broadcast') this.send(this.leaderId, { type: 'forward', intent });
+      return;
+    }
+    if (this.stateValue !== 'leading' || this.leaderPhase !== 'broadcast') return;
+    this.proposalCounter++;
+    assert(this.proposalCounter < 0xffff_ffff, 'zxid counter exhausted: a new epoch is needed');
+    const zxid = zxidOf(this.currentEpoch, this.proposalCounter);
+    const body = this.engine.prepare(intent, zxid);
+    const txn: Txn = { zxid, timeMs: this.engine.nowMs(), sessionId: intent.sessionId, body, origin: intent.origin };
+    this.storage.append(txn);
+    this.storage.flush();
+    this.lastLoggedZxid = zxid;
+    this.proposals.push({ txn, acks: new Set([this.config.myId]) });
+    for (const learner of this.learners.values()) {
+      if (learner.syncSent && !learner.observer) this.send(learner.id, { type: 'proposal', txn });
+    }
+    this.tryCommit();
+  }
+
+  submitSync(requestId: number): void {
+    if (this.stateValue === 'leading') {
+      this.queueSync(undefined, requestId);
+      return;
+    }
+    if (this.leaderId !== undefined && this.learnerPhase === 'broadcast') this.send(this.leaderId, { type: 'syncRequest', requestId });
+  }
+
+  private queueSync(learner: number | undefined, requestId: number): void {
+    const zxid = this.lastProposedZxid();
+    if (zxid <= this.engine.lastProcessedZxid) this.answerSync(learner, requestId);
+    else this.syncWaiters.push({ zxid, learner, requestId });
+  }
+
+  private answerSync(learner: number | undefined, requestId: number): void {
+    if (learner === undefined) this.engine.completeSync(requestId);
+    else this.send(learner, { type: 'syncReply', requestId });
+  }
+
+  private lastProposedZxid(): bigint {
+    return this.proposals.at(-1)?.txn.zxid ?? this.engine.lastProcessedZxid;
+  }
+
+  /** Acks are cumulative: a learner acks proposals in order over a FIFO link. */
+  private recordAck(from: number, zxid: bigint): void {
+    for (const proposal of this.proposals) {
+      if (proposal.txn.zxid > zxid) break;
+      proposal.acks.add(from);
+    }
+    this.tryCommit();
+  }
+
+  /** Commit proposals in zxid order while the oldest has a quorum of voters. */
+  private tryCommit(): void {
+    if (this.leaderPhase !== 'broadcast') return;
+    while (this.proposals.length > 0) {
+      const oldest = this.proposals[0] as Proposal;
+      if (!this.hasQuorum([...oldest.acks])) break;
+      this.proposals.shift();
+      const txn = oldest.txn;
+      for (const learner of this.learners.values()) {
+        if (!learner.syncSent) continue;
+        this.send(learner.id, learner.observer ? { type: 'inform', txn } : { type: 'commit', zxid: txn.zxid });
+      }
+      this.engine.applyCommitted(txn);
+      this.events.push({ type: 'committed', zxid: txn.zxid });
+      while (this.syncWaiters.length > 0 && (this.syncWaiters[0] as { zxid: bigint }).zxid <= txn.zxid) {
+        const waiter = this.syncWaiters.shift() as { zxid: bigint; learner: number | undefined; requestId: number };
+        this.answerSync(waiter.learner, waiter.requestId);
+      }
+    }
+  }
+
+  private leaderTick(): void {
+    for (const learner of this.learners.values()) if (learner.syncSent) this.send(learner.id, { type: 'ping', touched: [] });
+    if (this.leaderPhase !== 'broadcast') {
+      if (this.tickCount - this.phaseStartTick > this.config.initLimitTicks) this.stepDown(`no quorum synced within initLimit (${this.config.initLimitTicks} ticks)`);
+      return;
+    }
+    const alive = [this.config.myId, ...[...this.learners.values()].filter((l) => l.synced && !l.observer && this.tickCount - l.lastHeardTick <= this.config.syncLimitTicks).map((l) => l.id)];
+    if (!this.hasQuorum(alive)) this.stepDown(`lost the quorum (heard from ${alive.join(',')} within syncLimit)`);
+  }
+
+  private stepDown(reason: string): void {
+    this.events.push({ type: 'stepDown', reason });
+    this.startElection();
+  }
+
+  // ------------------------------------------------------------------ following and observing
+
+  private becomeLearner(leader: number): void {
+    this.setState(this.isObserver ? 'observing' : 'following');
+    this.leaderId = leader;
+    this.learnerPhase = 'discovery';
+    this.lastHeardFromLeaderTick = this.tickCount;
+    this.pendingProposals.length = 0;
+    this.sendFollowerInfo();
+  }
+
+  private sendFollowerInfo(): void {
+    if (this.leaderId === undefined) return;
+    this.send(this.leaderId, { type: 'followerInfo', acceptedEpoch: this.acceptedEpoch, lastZxid: this.lastLoggedZxid, observer: this.isObserver });
+  }
+
+  private onLearnerMessage(from: number, message: PeerMessage): void {
+    if (from !== this.leaderId) return;
+    this.lastHeardFromLeaderTick = this.tickCount;
+    switch (message.type) {
+      case 'leaderInfo': {
+        if (message.newEpoch < this.acceptedEpoch) {
+          this.stepDown(`leader ${from} offered epoch ${message.newEpoch} < accepted ${this.acceptedEpoch}`);
+          return;
+        }
+        if (message.newEpoch > this.acceptedEpoch) {
+          this.acceptedEpoch = message.newEpoch;
+          this.storage.setAcceptedEpoch(message.newEpoch);
+        }
+        this.learnerPhase = 'synchronisation';
+        this.send(from, { type: 'ackEpoch', currentEpoch: this.currentEpoch, lastZxid: this.lastLoggedZxid });
+        return;
+      }
+      case 'sync':
+        this.applySync(message.mode, message.truncateTo, message.snapshot, message.txns);
+        return;
+      case 'newLeader':
+        this.currentEpoch = message.epoch;
+        this.storage.setCurrentEpoch(message.epoch);
+        this.storage.flush();
+        this.send(from, { type: 'ackNewLeader', epoch: message.epoch });
+        return;
+      case 'upToDate':
+        this.learnerPhase = 'broadcast';
+        this.engine.setRole(this.isObserver ? 'observer' : 'follower', this);
+        this.engine.setServing(true);
+        return;
+      case 'proposal': {
+        this.storage.append(message.txn);
+        this.storage.flush();
+        this.lastLoggedZxid = message.txn.zxid;
+        this.pendingProposals.push(message.txn);
+        // During synchronisation the NEWLEADER ack covers these; afterwards each is acked.
+        if (this.learnerPhase === 'broadcast') this.send(from, { type: 'ack', zxid: message.txn.zxid });
+        return;
+      }
+      case 'commit': {
+        const next = this.pendingProposals.shift();
+        assert(next !== undefined && next.zxid === message.zxid, `member ${this.config.myId}: commit 0x${message.zxid.toString(16)} but next pending is 0x${next?.zxid.toString(16)}`);
+        this.engine.applyCommitted(next);
+        this.events.push({ type: 'committed', zxid: next.zxid });
+        return;
+      }
+      case 'inform': {
+        this.storage.append(message.txn);
+        this.storage.flush();
+        this.lastLoggedZxid = message.txn.zxid;
+        this.engine.applyCommitted(message.txn);
+        this.events.push({ type: 'committed', zxid: message.txn.zxid });
+        return;
+      }
+      case 'syncReply':
+        this.engine.completeSync(message.requestId);
+        return;
+      case 'ping':
+        this.send(from, { type: 'ping', touched: this.engine.drainTouchedSessions() });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Take the leader's history: truncate what it never had, then its diff or its snapshot. */
+  private applySync(mode: SyncMode, truncateTo: bigint, snapshot: Snapshot | undefined, txns: Txn[]): void {
+    if (mode === 'trunc' || mode === 'truncDiff') {
+      this.storage.truncateAfter(truncateTo);
+      this.rebuildFromStorage();
+    }
+    if (mode === 'snap') {
+      assert(snapshot !== undefined, 'SNAP sync without a snapshot');
+      this.storage.truncateAfter(0n);
+      this.storage.saveSnapshot(snapshot);
+      this.engine.replaceDatabase(Database.fromSnapshot(snapshot));
+    }
+    for (const txn of txns) {
+      if (txn.zxid <= this.engine.lastProcessedZxid) continue;
+      this.storage.append(txn);
+      this.engine.applyCommitted(txn);
+    }
+    this.storage.flush();
+    this.lastLoggedZxid = this.engine.lastProcessedZxid;
+    this.pendingProposals.length = 0;
+  }
+
+  /** After a truncation the database must hold exactly the log: rebuild it from storage. */
+  private rebuildFromStorage(): void {
+    const recovered = this.storage.recover();
+    const database = recovered.snapshot === undefined ? new Database() : Database.fromSnapshot(recovered.snapshot);
+    for (const txn of recovered.txns) if (txn.zxid > database.lastProcessedZxid) database.applyTxn(txn);
+    this.engine.replaceDatabase(database);
+    this.lastLoggedZxid = database.lastProcessedZxid;
+  }
+
+  private learnerTick(): void {
+    const limit = this.learnerPhase === 'broadcast' ? this.config.syncLimitTicks : this.config.initLimitTicks;
+    if (this.tickCount - this.lastHeardFromLeaderTick > limit) {
+      this.stepDown(`no word from leader ${this.leaderId} for ${this.tickCount - this.lastHeardFromLeaderTick} ticks`);
+      return;
+    }
+    if (this.learnerPhase === 'discovery') this.sendFollowerInfo();
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private hasQuorum(ids: readonly number[]): boolean {
+    const voters = new Set(this.config.voters);
+    const counted = new Set(ids.filter((id) => voters.has(id)));
+    return counted.size * 2 > voters.size;
+  }
+
+  private everyoneElse(): number[] {
+    return [...this.config.voters, ...this.config.observers].filter((id) => id !== this.config.myId);
+  }
+
+  private send(to: number, message: PeerMessage): void {
+    this.outbox.push({ from: this.config.myId, to, message });
+    this.onOutbox?.();
+  }
+
+  /** Called whenever the outbox gains a message, so a driver can drain it (for example in a microtask). */
+  onOutbox: (() => void) | undefined;
+
+  private setState(state: PeerState): void {
+    this.stateValue = state;
+  }
+
+  /** Whole-member checks: the log and the database agree on what is committed. */
+  checkInvariants(): void {
+    this.engine.checkInvariants();
+    assert(this.lastLoggedZxid >= this.engine.lastProcessedZxid, `member ${this.config.myId}: logged 0x${this.lastLoggedZxid.toString(16)} behind applied 0x${this.engine.lastProcessedZxid.toString(16)}`);
+    assert(this.currentEpoch <= this.acceptedEpoch, `member ${this.config.myId}: current epoch ${this.currentEpoch} > accepted ${this.acceptedEpoch}`);
+    if (this.stateValue === 'leading' && this.leaderPhase === 'broadcast') {
+      assert(epochOf(this.lastProposedZxid()) <= this.currentEpoch, `leader ${this.config.myId}: proposal from a future epoch`);
+      assert(counterOf(this.lastProposedZxid()) >= 0, 'negative counter');
+    }
+  }
+}

@@ -1,0 +1,428 @@
+import { manualScheduler, systemScheduler, ZooKeeperClient, type ChannelFactory, type Scheduler } from '@vivarium/client';
+import { QuorumPeer, type PeerEvent, type QuorumConfig } from '@vivarium/ensemble';
+import { Engine, InMemoryStorage, ManualClock, SeededRandom, assert, type Clock, type EngineConfig, type ManualClockListener, type Random, type Txn } from '@vivarium/store';
+import { SimNetwork } from '@vivarium/transport';
+import { localChannelFactory } from '@vivarium/client';
+import { SystemClock } from '../system-clock.ts';
+
+export interface EnsembleOptions extends Partial<Omit<EngineConfig, 'memberId'>> {
+  /** Voting members. Default 3. */
+  members?: number;
+  /** Non-voting members that serve clients. Default 0. */
+  observers?: number;
+  /** Seeds every member, the network and the fault schedule. Random when omitted. */
+  seed?: number;
+  /** 'manual' (default): time moves only by `clock.advance`. 'system': real time. */
+  clock?: 'manual' | 'system' | ManualClock;
+  initLimitTicks?: number;
+  syncLimitTicks?: number;
+  /** A learner further behind than this is sent a snapshot. Default 1000. */
+  diffTxnsMax?: number;
+}
+
+export interface EnsembleClientOptions {
+  /** The member to connect to first (1-based id). Default: the first serving member. */
+  member?: number;
+  sessionTimeoutMs?: number;
+  chroot?: string;
+  remoteAddress?: string;
+}
+
+/** One member of an in-process ensemble, with the controls a test needs. */
+export class EnsembleMember {
+  readonly id: number;
+  readonly observer: boolean;
+  /** Durable storage: survives crash() and restart(), losing what a crash loses. */
+  readonly storage = new InMemoryStorage();
+  private engineValue: Engine | undefined;
+  private peerValue: QuorumPeer | undefined;
+  private unsubscribeEngine: (() => void) | undefined;
+  private readonly ensemble: Ensemble;
+
+  constructor(id: number, observer: boolean, ensemble: Ensemble) {
+    this.id = id;
+    this.observer = observer;
+    this.ensemble = ensemble;
+  }
+
+  get isRunning(): boolean {
+    return this.peerValue !== undefined;
+  }
+
+  get engine(): Engine {
+    assert(this.engineValue !== undefined, `member ${this.id} is not running`);
+    return this.engineValue;
+  }
+
+  get peer(): QuorumPeer {
+    assert(this.peerValue !== undefined, `member ${this.id} is not running`);
+    return this.peerValue;
+  }
+
+  get state(): string {
+    return this.peerValue?.state ?? 'down';
+  }
+
+  /** Leading an established epoch and serving clients. */
+  get isLeader(): boolean {
+    return this.peerValue?.state === 'leading' && this.peerValue.isServing;
+  }
+
+  get isServing(): boolean {
+    return this.peerValue?.isServing ?? false;
+  }
+
+  /** Start (or restart) from this member's storage. */
+  start(): void {
+    if (this.peerValue !== undefined) return;
+    this.engineValue = this.ensemble.createEngine(this.id, this.storage);
+    this.peerValue = new QuorumPeer(this.ensemble.quorumConfig(this.id), this.engineValue);
+    this.peerValue.onOutbox = () => this.ensemble.schedulePump();
+    this.ensemble.attach(this);
+    this.unsubscribeEngine = this.ensemble.subscribeEngine(this.engineValue);
+    this.ensemble.schedulePump();
+  }
+
+  /** A clean stop: everything flushed. */
+  stop(): void {
+    if (this.peerValue === undefined) return;
+    this.storage.flush();
+    this.down();
+  }
+
+  /** A crash: what was not yet flushed is lost, as after a power cut. */
+  crash(): void {
+    if (this.peerValue === undefined) return;
+    this.storage.crash();
+    this.down();
+  }
+
+  restart(): void {
+    this.start();
+  }
+
+  private down(): void {
+    this.ensemble.detach(this);
+    this.unsubscribeEngine?.();
+    this.engineValue?.close();
+    this.engineValue = undefined;
+    this.peerValue = undefined;
+  }
+
+  /** Internal: drain this member's outbox into the network. */
+  drainOutboxTo(network: SimNetwork): boolean {
+    const envelopes = this.peerValue?.drainOutbox() ?? [];
+    for (const envelope of envelopes) network.send(envelope);
+    return envelopes.length > 0;
+  }
+}
+
+/**
+ * A whole ZooKeeper ensemble in this process: voters and observers running
+ * ZAB over the seeded in-memory network, on a manual clock by default.
+ */
+export class Ensemble {
+  readonly seed: number;
+  readonly clock: Clock;
+  readonly manualClock: ManualClock | undefined;
+  readonly network: SimNetwork;
+  readonly members: EnsembleMember[] = [];
+  private readonly options: EnsembleOptions;
+  private readonly random: Random;
+  private readonly scheduler: Scheduler;
+  private readonly voterIds: number[];
+  private readonly observerIds: number[];
+  private readonly tickTimeMs: number;
+  private nextTickMs: number;
+  private pumpScheduled = false;
+  private readonly unsubscribers: Array<() => void> = [];
+  private systemTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Peer events of every member, in order: the trace tests and the safety checker read. */
+  readonly trace: Array<{ member: number; atMs: number; event: PeerEvent }> = [];
+  private readonly leadersByEpoch = new Map<number, number>();
+
+  constructor(options: EnsembleOptions = {}) {
+    const { members = 3, observers = 0, seed = Math.floor(Math.random() * 0x7fffffff), clock = 'manual' } = options;
+    assert(Number.isInteger(members) && members >= 1, `createEnsemble: members must be an integer >= 1, got ${members}`);
+    assert(Number.isInteger(observers) && observers >= 0, `createEnsemble: observers must be an integer >= 0, got ${observers}`);
+    this.options = options;
+    this.seed = seed;
+    this.random = new SeededRandom(seed);
+    this.manualClock = clock === 'manual' ? new ManualClock() : clock instanceof ManualClock ? clock : undefined;
+    this.clock = this.manualClock ?? new SystemClock();
+    this.scheduler = this.manualClock !== undefined ? manualScheduler(this.manualClock) : systemScheduler();
+    this.tickTimeMs = options.tickTimeMs ?? 2000;
+    this.voterIds = Array.from({ length: members }, (_, i) => i + 1);
+    this.observerIds = Array.from({ length: observers }, (_, i) => members + i + 1);
+    this.network = new SimNetwork({ random: this.random.fork('network'), nowMs: () => this.clock.nowMs() });
+    this.network.onActivity = () => this.schedulePump();
+    this.nextTickMs = this.clock.nowMs() + this.tickTimeMs;
+    for (const id of this.voterIds) this.members.push(new EnsembleMember(id, false, this));
+    for (const id of this.observerIds) this.members.push(new EnsembleMember(id, true, this));
+    if (this.manualClock !== undefined) {
+      const ticker: ManualClockListener = { nextWakeMs: () => (this.closed ? undefined : this.nextTickMs), onTime: () => this.tickAll() };
+      this.unsubscribers.push(this.manualClock.subscribe(ticker), this.manualClock.subscribe(this.network));
+    } else {
+      this.systemTimer = setInterval(() => this.tickAll(), this.tickTimeMs);
+      this.systemTimer.unref();
+    }
+    for (const member of this.members) member.start();
+    this.settle();
+  }
+
+  quorumConfig(id: number): QuorumConfig {
+    return {
+      myId: id,
+      voters: this.voterIds,
+      observers: this.observerIds,
+      initLimitTicks: this.options.initLimitTicks ?? 10,
+      syncLimitTicks: this.options.syncLimitTicks ?? 5,
+      diffTxnsMax: this.options.diffTxnsMax ?? 1000,
+    };
+  }
+
+  createEngine(id: number, storage: InMemoryStorage): Engine {
+    const { members: _m, observers: _o, seed: _s, clock: _c, initLimitTicks: _i, syncLimitTicks: _y, diffTxnsMax: _d, ...engineOptions } = this.options;
+    return new Engine({ ...engineOptions, memberId: id, clock: this.clock, random: this.random.fork(`member-${id}`), storage });
+  }
+
+  attach(member: EnsembleMember): void {
+    this.network.attach(member.id, (envelope) => {
+      if (!member.isRunning) return;
+      member.peer.receive(envelope);
+      this.collect(member);
+    });
+  }
+
+  detach(member: EnsembleMember): void {
+    this.network.detach(member.id);
+  }
+
+  subscribeEngine(engine: Engine): () => void {
+    if (this.manualClock === undefined) {
+      const timer = setInterval(() => engine.tick(), Math.max(10, Math.floor(this.tickTimeMs / 4)));
+      timer.unref();
+      return () => clearInterval(timer);
+    }
+    return this.manualClock.subscribe(engine);
+  }
+
+  member(id: number): EnsembleMember {
+    const member = this.members[id - 1];
+    assert(member !== undefined, `no member ${id} (members are 1..${this.members.length})`);
+    return member;
+  }
+
+  /** The member leading an established epoch, if any. */
+  leader(): EnsembleMember | undefined {
+    return this.members.find((m) => m.isLeader);
+  }
+
+  /**
+   * Run time forward until a leader serves with a quorum of voters serving,
+   * letting clients run between steps (they reconnect and resend as real
+   * clients would). Fails after `maxMs` of simulated time (manual clock), or
+   * of real time (system clock).
+   */
+  async waitForLeader(maxMs = 60_000): Promise<EnsembleMember> {
+    const ready = (): EnsembleMember | undefined => {
+      const leader = this.leader();
+      const serving = this.members.filter((m) => !m.observer && m.isServing).length;
+      return leader !== undefined && serving * 2 > this.voterIds.length ? leader : undefined;
+    };
+    if (this.manualClock === undefined) {
+      const deadline = Date.now() + maxMs;
+      while (Date.now() < deadline) {
+        const leader = ready();
+        if (leader !== undefined) return leader;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    } else {
+      const start = this.clock.nowMs();
+      while (this.clock.nowMs() - start <= maxMs) {
+        await this.quiesce();
+        const leader = ready();
+        if (leader !== undefined) return leader;
+        await this.run(this.stepMs());
+      }
+    }
+    throw new Error(`no leader within ${maxMs} ms (seed ${this.seed}); states: ${this.members.map((m) => `${m.id}:${m.state}`).join(' ')}`);
+  }
+
+  /** Advance the manual clock by `ms` at once (members tick, delayed messages arrive, sessions expire). */
+  advance(ms: number): void {
+    assert(this.manualClock !== undefined, 'advance needs the manual clock');
+    this.manualClock.advance(ms);
+    this.settle();
+  }
+
+  /**
+   * Advance the manual clock by `ms` in small steps, letting clients and
+   * pending promises run between them, the way time passes for real clients.
+   */
+  async run(ms: number): Promise<void> {
+    assert(this.manualClock !== undefined, 'run needs the manual clock');
+    const target = this.clock.nowMs() + ms;
+    while (this.clock.nowMs() < target) {
+      this.manualClock.advanceTo(Math.min(target, this.clock.nowMs() + this.stepMs()));
+      await this.quiesce();
+    }
+  }
+
+  /** Let every pending promise and client callback run, delivering messages as they are sent. */
+  async quiesce(): Promise<void> {
+    for (let i = 0; i < 50; i++) {
+      this.settle();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.network.inFlight === 0 && this.members.every((m) => !m.isRunning || m.peer.outboxSize === 0)) {
+        this.settle();
+        return;
+      }
+    }
+  }
+
+  private stepMs(): number {
+    return Math.max(1, Math.floor(this.tickTimeMs / 20));
+  }
+
+  /** Deliver every message that is due, and everything those deliveries cause, now. */
+  settle(): void {
+    for (let rounds = 0; rounds < 1_000_000; rounds++) {
+      let moved = false;
+      for (const member of this.members) moved = member.drainOutboxTo(this.network) || moved;
+      moved = this.network.pump() > 0 || moved;
+      if (!moved) return;
+    }
+    throw new Error(`settle: still busy after 1,000,000 rounds (seed ${this.seed})`);
+  }
+
+  schedulePump(): void {
+    if (this.pumpScheduled || this.closed) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      if (!this.closed) this.settle();
+    });
+  }
+
+  partition(...groups: number[][]): void {
+    this.network.partition(...groups);
+  }
+
+  isolate(id: number): void {
+    this.network.isolate(id);
+  }
+
+  heal(): void {
+    this.network.heal();
+    this.settle();
+  }
+
+  /**
+   * A connected client. It talks to `member` first and moves to the next
+   * member whenever its member stops serving, keeping its session.
+   */
+  async client(options: EnsembleClientOptions = {}): Promise<ZooKeeperClient> {
+    const first = options.member ?? (this.members.find((m) => m.isServing)?.id ?? 1);
+    const channelFactory: ChannelFactory = (handler, attempt) => {
+      const member = this.members[(first - 1 + attempt) % this.members.length] as EnsembleMember;
+      if (!member.isRunning) return deadChannel(handler, `member ${member.id} is down`);
+      return localChannelFactory(member.engine, options.remoteAddress === undefined ? {} : { remoteAddress: options.remoteAddress })(handler, attempt);
+    };
+    const client = new ZooKeeperClient({
+      channelFactory,
+      scheduler: this.scheduler,
+      reconnectDelayMs: Math.max(1, Math.floor(this.tickTimeMs / 20)),
+      ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
+      ...(options.chroot === undefined ? {} : { chroot: options.chroot }),
+    });
+    return client.waitForConnected();
+  }
+
+  /**
+   * ZAB safety across the members, for tests to call after every step: at
+   * most one leader per epoch (checked as epochs are established); every
+   * member's committed log (what it logged, up to what it applied) is one
+   * contiguous run of a single history, with equal txns at equal zxids;
+   * each member's own structure is sound.
+   */
+  checkSafety(): void {
+    const history = new Map<bigint, string>();
+    for (const member of this.members) {
+      if (!member.isRunning) continue;
+      const applied = member.engine.lastProcessedZxid;
+      const committed = member.storage.readLogAfter(0n).filter((txn) => txn.zxid <= applied);
+      for (let i = 1; i < committed.length; i++) {
+        assert((committed[i - 1] as Txn).zxid < (committed[i] as Txn).zxid, `member ${member.id}: log out of order at position ${i} (seed ${this.seed})`);
+      }
+      for (const txn of committed) {
+        const text = txnFingerprint(txn);
+        const other = history.get(txn.zxid);
+        assert(other === undefined || other === text, `member ${member.id}: committed a different txn at zxid 0x${txn.zxid.toString(16)} (seed ${this.seed})`);
+        history.set(txn.zxid, text);
+      }
+    }
+    for (const member of this.members) if (member.isRunning) member.peer.checkInvariants();
+  }
+
+  /** The zxids a member committed (logged and applied), in order. */
+  committedHistory(id: number): bigint[] {
+    const member = this.member(id);
+    const applied = member.isRunning ? member.engine.lastProcessedZxid : -1n;
+    return member.storage.readLogAfter(0n).filter((txn) => txn.zxid <= applied).map((txn) => txn.zxid);
+  }
+
+  /** A hash of every message delivery so far: the same seed and steps give the same hash. */
+  get traceHash(): string {
+    return this.network.traceHash;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const unsubscribe of this.unsubscribers) unsubscribe();
+    if (this.systemTimer !== undefined) clearInterval(this.systemTimer);
+    for (const member of this.members) member.stop();
+    this.network.close();
+  }
+
+  private tickAll(): void {
+    this.nextTickMs += this.tickTimeMs;
+    for (const member of this.members) {
+      if (!member.isRunning) continue;
+      member.peer.tick();
+      this.collect(member);
+    }
+    this.settle();
+  }
+
+  /** Record a member's peer events into the trace and check one leader per epoch as they happen. */
+  private collect(member: EnsembleMember): void {
+    for (const event of member.peer.drainEvents()) {
+      this.trace.push({ member: member.id, atMs: this.clock.nowMs(), event });
+      if (event.type === 'established') {
+        const previous = this.leadersByEpoch.get(event.epoch);
+        assert(previous === undefined || previous === event.leader, `two leaders established epoch ${event.epoch}: ${previous} and ${event.leader} (seed ${this.seed})`);
+        this.leadersByEpoch.set(event.epoch, event.leader);
+      }
+    }
+  }
+}
+
+/** A txn's content without its origin (which member took the request is not part of the history). */
+function txnFingerprint(txn: Txn): string {
+  return JSON.stringify({ zxid: txn.zxid, timeMs: txn.timeMs, sessionId: txn.sessionId, body: txn.body }, (_, value) =>
+    typeof value === 'bigint' ? `${value}n` : value instanceof Uint8Array ? [...value] : value);
+}
+
+function deadChannel(handler: Parameters<ChannelFactory>[0], reason: string) {
+  queueMicrotask(() => handler.onTransportLost(reason));
+  return { connect: () => undefined, send: () => undefined, close: () => undefined };
+}
+
+export function createEnsemble(options: EnsembleOptions = {}): Ensemble {
+  return new Ensemble(options);
+}
+
+export type { Txn };
