@@ -6,3 +6,4 @@ export { fourLetterWords, type FourLetterWord, type WireServerOptions } from './
 export { WireConnection, type WireConnectionOptions, type WireConnectionSink } from './wire/wire-connection.ts';
 export { answerFourLetterWord, reportedVersion, zookeeperCompatibleVersion, type FourLetterContext } from './wire/four-letter-words.ts';
 export { createEnsemble, Ensemble, EnsembleMember, type EnsembleClientOptions, type EnsembleOptions } from './ensemble/create-ensemble.ts';
+export { listenForClients, type ClientListener, type ClientListenerOptions } from './wire/client-listener.ts';

@@ -4,6 +4,7 @@ import { Engine, InMemoryStorage, ManualClock, SeededRandom, assert, type Clock,
 import { SimNetwork } from '@vivarium/transport';
 import { localChannelFactory } from '@vivarium/client';
 import { SystemClock } from '../system-clock.ts';
+import { listenForClients, type ClientListener, type ClientListenerOptions } from '../wire/client-listener.ts';
 
 export interface EnsembleOptions extends Partial<Omit<EngineConfig, 'memberId'>> {
   /** Voting members. Default 3. */
@@ -137,6 +138,7 @@ export class Ensemble {
   private pumpScheduled = false;
   private readonly unsubscribers: Array<() => void> = [];
   private systemTimer: NodeJS.Timeout | undefined;
+  private readonly listeners: ClientListener[] = [];
   private closed = false;
   /** Peer events of every member, in order: the trace tests and the safety checker read. */
   readonly trace: Array<{ member: number; atMs: number; event: PeerEvent }> = [];
@@ -378,9 +380,31 @@ export class Ensemble {
     return this.network.traceHash;
   }
 
+  /**
+   * Open a TCP client port for every member, so any ZooKeeper client can use
+   * the ensemble with a connect string listing all of them. `basePort` 0 (the
+   * default) picks free ports; otherwise member i listens on basePort + i - 1.
+   */
+  async serveTcp(options: Omit<ClientListenerOptions, 'engine' | 'clock' | 'mode' | 'clientPort'> & { basePort?: number } = {}): Promise<{ connectString: string; ports: number[] }> {
+    const { basePort = 0, ...listenerOptions } = options;
+    for (const member of this.members) {
+      const listener = await listenForClients({
+        ...listenerOptions,
+        clientPort: basePort === 0 ? 0 : basePort + member.id - 1,
+        clientPortAddress: listenerOptions.clientPortAddress ?? '127.0.0.1',
+        engine: () => (member.isRunning ? member.engine : undefined),
+        clock: this.clock,
+        mode: () => (member.state === 'leading' ? 'leader' : member.state === 'observing' ? 'observer' : 'follower'),
+      });
+      this.listeners.push(listener);
+    }
+    return { connectString: this.listeners.map((l) => l.connectString).join(','), ports: this.listeners.map((l) => l.port) };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.all(this.listeners.map((listener) => listener.close()));
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     if (this.systemTimer !== undefined) clearInterval(this.systemTimer);
     for (const member of this.members) member.stop();

@@ -130,8 +130,9 @@ export class WireConnection {
   private request(body: Uint8Array): void {
     const { header, request } = decodeRequest(body, { bufferBytesMax: this.options.frameBytesMax });
     if (request === undefined) {
-      // Unknown opcode: UNIMPLEMENTED, then close (UnimplementedRequestProcessor).
-      this.options.sink.write(encodeReply({ xid: header.xid, zxid: this.engine.lastProcessedZxid, err: ErrorCode.unimplemented }, header.type));
+      // Unknown opcode: UNIMPLEMENTED, then close (UnimplementedRequestProcessor). Its header carries
+      // the request's unassigned zxid, -1 (checked on 3.8.0).
+      this.options.sink.write(encodeReply({ xid: header.xid, zxid: -1n, err: ErrorCode.unimplemented }, header.type));
       this.packetsSentCount++;
       this.finish();
       return;
