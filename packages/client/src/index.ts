@@ -6,3 +6,6 @@ export { localChannelFactory, type LocalChannelOptions } from './local-channel.t
 export { manualScheduler, systemScheduler, type Scheduler } from './scheduler.ts';
 export { Transaction, defaultAcl } from './transaction.ts';
 export { MultiError, ZooKeeperClient, type ClientOptions, type CreateOptions, type MultiOutcome, type SessionState, type StateListener } from './zookeeper-client.ts';
+export { defaultClientPort, formatHostAndPort, parseConnectString, type HostAndPort, type ParseConnectStringOptions, type ParsedConnectString } from './connect-string.ts';
+export { tcpChannelFactory, type TcpChannelOptions } from './tcp-channel.ts';
+export { connectZooKeeper, type ConnectZooKeeperOptions } from './connect.ts';

@@ -1,5 +1,5 @@
 import type { Acl, ConnectResponse, Data, Id, MultiReadOp, MultiResult, MultiWriteOp, ReplyHeader, Request, Response, Stat } from '@vivarium/protocol';
-import { AddWatchMode, ErrorCode, EventType, KeeperState, OpCode, WatcherType, Xid, ZooKeeperError } from '@vivarium/protocol';
+import { AddWatchMode, ErrorCode, EventType, KeeperState, OpCode, Xid, ZooKeeperError } from '@vivarium/protocol';
 import type { EngineOutput } from '@vivarium/store';
 import type { ChannelFactory, ServerChannel } from './channel.ts';
 import { Chroot } from './chroot.ts';
@@ -223,8 +223,11 @@ export class ZooKeeperClient {
     const removed = this.watches.remove(serverPath, watcherType, watcher);
     const stillWatched = this.watches.contains(serverPath, watcherType, undefined);
     if (!stillWatched) await this.call({ type: OpCode.removeWatches, path: serverPath, watcherType }, path);
-    const removedType = watcherType === WatcherType.children ? EventType.childWatchRemoved : watcherType === WatcherType.data ? EventType.dataWatchRemoved : EventType.persistentWatchRemoved;
-    for (const watchers of removed.values()) for (const w of watchers) this.deliver(w, { type: removedType, state: KeeperState.syncConnected, path });
+    for (const [kind, watchers] of removed) {
+      // The event names the kind of watch removed (Java's ZKWatchManager), whatever WatcherType asked.
+      const removedType = kind === 'child' ? EventType.childWatchRemoved : kind === 'data' || kind === 'exist' ? EventType.dataWatchRemoved : EventType.persistentWatchRemoved;
+      for (const w of watchers) this.deliver(w, { type: removedType, state: KeeperState.syncConnected, path });
+    }
   }
 
   /** Ask the server whether this connection watches `path` (checkWatches). */
@@ -318,7 +321,7 @@ export class ZooKeeperClient {
         xid: 0,
         request,
         resolve,
-        reject: (error) => reject(error instanceof ZooKeeperError && clientPath !== undefined && error.path === undefined ? new ZooKeeperError(error.code, { path: clientPath }) : error),
+        reject: (error) => reject(error instanceof ZooKeeperError && clientPath !== undefined && error.path === undefined ? new ZooKeeperError(error.code, { path: clientPath, ...detailOf(error) }) : error),
         ...(onReply === undefined ? {} : { onReply }),
       };
       if (this.state === 'connected') this.transmit(pending);
@@ -537,4 +540,10 @@ export class ZooKeeperClient {
     if (this.state === 'expired') return new ZooKeeperError(ErrorCode.sessionExpired);
     return new ZooKeeperError(ErrorCode.connectionLoss, { detail: 'client is closed' });
   }
+}
+
+/** The detail of a path-less ZooKeeperError ("NAME (code): detail"), kept when the error is re-labelled with a path. */
+function detailOf(error: ZooKeeperError): { detail?: string } {
+  const at = error.message.indexOf(': ');
+  return at < 0 ? {} : { detail: error.message.slice(at + 2) };
 }
