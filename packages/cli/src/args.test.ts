@@ -62,7 +62,7 @@ describe('parseCliArgs', () => {
     expect(command).toMatchObject({ options: { overrides: [{ key: 'superDigest', value: 'super:D/InIHSb7yEEbrWz8b9l71RjZJU=' }] } });
   });
 
-  it('reads --ensemble (the CLI refuses it later, with a clear message)', () => {
+  it('reads --ensemble', () => {
     expect(parseCliArgs(['start', '--ensemble', '3'])).toMatchObject({ options: { ensembleSize: 3 } });
   });
 

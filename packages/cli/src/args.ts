@@ -39,7 +39,7 @@ Options for start:
       --data-dir <dir>         dataDir (reported by "conf"; Vivarium keeps data in memory)
       --set <key=value>        set any zoo.cfg key (repeatable; wins over the file and the flags above)
       --seed <n>               seed for session ids and passwords (reproducible runs)
-      --ensemble <n>           run an ensemble of n members (not yet supported)
+      --ensemble <n>           run an ensemble of n members in this process (client ports from --port upward)
 
 Without --config, the embedded default serves 127.0.0.1:2181 (loopback only) with every
 four-letter word enabled. SIGTERM or SIGINT shuts the server down cleanly.`;

@@ -179,10 +179,23 @@ describe('vivarium start: refusals', () => {
     expect(h.err.join('\n')).toMatch(/cannot read config file .*missing\.cfg/);
   });
 
-  it('--ensemble is reserved: a clear "not yet supported" and exit 2', async () => {
+  it('--ensemble 3 serves three members, each on its own client port, one leads, and SIGTERM stops it cleanly', async () => {
     const h = harness();
-    expect(await runCli(['start', '--ensemble', '3'], h.io)).toBe(exitBadConfig);
-    expect(h.err.join('\n')).toMatch(/--ensemble 3 is not yet supported/);
+    const running = runCli(['start', '--ensemble', '3', '--port', '0', '--tick-time', '100', '--seed', '7'], h.io);
+    const line = await h.serving;
+    const match = /^vivarium: serving (\S+) \(ensemble of 3, member (\d) leads, seed 7\)$/.exec(line);
+    expect(match).not.toBeNull();
+    const endpoints = (match?.[1] ?? '').split(',');
+    expect(endpoints).toHaveLength(3);
+    const modes = await Promise.all(endpoints.map((endpoint) => {
+      const [host, port] = endpoint.split(':');
+      return fourLetterWord(host as string, Number(port), 'srvr');
+    }));
+    const roles = modes.map((text) => /Mode: (\w+)/.exec(text)?.[1]).sort();
+    expect(roles).toEqual(['follower', 'follower', 'leader']);
+    h.stop();
+    expect(await running).toBe(exitOk);
+    expect(h.out.at(-1)).toBe('vivarium: stopped');
   });
 
   it('a zoo.cfg describing an ensemble is refused as not yet supported', async () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { startWireServer as startRealWireServer } from '@vivarium/server';
+import { createEnsemble, startWireServer as startRealWireServer, type WireServerOptions } from '@vivarium/server';
 import { ConfigError } from '@vivarium/store';
 import { parseCliArgs, usage, UsageError, type StartOptions } from './args.ts';
 import { parseJavaProperties } from './java-properties.ts';
@@ -51,11 +51,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 }
 
 async function start(options: StartOptions, io: CliIo): Promise<number> {
-  if (options.ensembleSize !== undefined) {
-    io.stderr(`vivarium: --ensemble ${options.ensembleSize} is not yet supported: Vivarium runs one standalone server for now (ensembles arrive with the ensemble work)`);
-    return exitBadConfig;
-  }
-
   let resolved;
   try {
     const entries = [];
@@ -95,9 +90,11 @@ async function start(options: StartOptions, io: CliIo): Promise<number> {
   // Listen for SIGTERM/SIGINT before starting, and long before printing the connect string:
   // whoever reads that line may signal at once, and a signal during start-up still gets a clean close.
   const stopRequested = io.waitForStop();
+  const wireOptions = toWireServerOptions(config, { seed: options.seed, log: (line) => io.stderr(`vivarium: ${line}`) });
+  if (options.ensembleSize !== undefined) return runEnsemble(options.ensembleSize, wireOptions, stopRequested, io);
   let server;
   try {
-    server = await startWireServer(toWireServerOptions(config, { seed: options.seed, log: (line) => io.stderr(`vivarium: ${line}`) }));
+    server = await startWireServer(wireOptions);
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr(`vivarium: bad configuration: ${error.message}`);
@@ -116,6 +113,50 @@ async function start(options: StartOptions, io: CliIo): Promise<number> {
     io.stderr(`vivarium: error while shutting down: ${(error as Error).message}`);
     return exitFailure;
   }
+  io.stdout('vivarium: stopped');
+  return exitOk;
+}
+
+/**
+ * `--ensemble N`: N members in this process (ZAB over the in-memory network,
+ * real time), each with its own client port from clientPort upward.
+ */
+async function runEnsemble(size: number, wire: WireServerOptions, stopRequested: Promise<string>, io: CliIo): Promise<number> {
+  const {
+    clientPort, clientPortAddress, maxClientCnxns, frameBytesMax, outstandingRequestsMax, outputBytesMax, fourLetterWordWhitelist,
+    readOnlyModeEnabled, dataDir, dataLogDir, log, clock: _clock, seed, memberId: _memberId, ...engineOptions
+  } = wire as WireServerOptions & { forceSync?: unknown; snapRetainCount?: unknown; purgeIntervalHours?: unknown };
+  const { forceSync: _f, snapRetainCount: _r, purgeIntervalHours: _p, ...engine } = engineOptions as Record<string, unknown>;
+  if (dataDir !== undefined && dataDir !== '') io.stderr('vivarium: notice: --ensemble keeps each member\'s data in memory; dataDir is not used');
+  let ensemble;
+  try {
+    ensemble = createEnsemble({ ...(engine as object), members: size, clock: 'system', ...(seed === undefined ? {} : { seed }) });
+    const leader = await ensemble.waitForLeader(30_000);
+    const { connectString } = await ensemble.serveTcp({
+      basePort: clientPort ?? 2181,
+      ...(clientPortAddress === undefined ? {} : { clientPortAddress }),
+      ...(maxClientCnxns === undefined ? {} : { maxClientCnxns }),
+      ...(frameBytesMax === undefined ? {} : { frameBytesMax }),
+      ...(outstandingRequestsMax === undefined ? {} : { outstandingRequestsMax }),
+      ...(outputBytesMax === undefined ? {} : { outputBytesMax }),
+      ...(fourLetterWordWhitelist === undefined ? {} : { fourLetterWordWhitelist }),
+      ...(readOnlyModeEnabled === undefined ? {} : { readOnlyModeEnabled }),
+      ...(log === undefined ? {} : { log }),
+      ...(dataLogDir === undefined ? {} : { dataLogDir }),
+    });
+    io.stdout(`vivarium: serving ${connectString} (ensemble of ${size}, member ${leader.id} leads, seed ${ensemble.seed})`);
+  } catch (error) {
+    await ensemble?.close();
+    if (error instanceof ConfigError) {
+      io.stderr(`vivarium: bad configuration: ${error.message}`);
+      return exitBadConfig;
+    }
+    io.stderr(`vivarium: cannot start: ${(error as Error).message}`);
+    return exitFailure;
+  }
+  const signal = await stopRequested;
+  io.stdout(`vivarium: ${signal} received, shutting down`);
+  await ensemble.close();
   io.stdout('vivarium: stopped');
   return exitOk;
 }
