@@ -580,6 +580,10 @@ export class QuorumPeer implements WriteCoordinator {
       this.storage.truncateAfter(0n);
       this.storage.saveSnapshot(snapshot);
       this.engine.replaceDatabase(Database.fromSnapshot(snapshot));
+    } else {
+      // A DIFF means everything this learner logged is in the leader's history, so it is committed:
+      // apply what was logged here but never applied (its COMMIT was lost with the old leader).
+      for (const txn of this.storage.readLogAfter(this.engine.lastProcessedZxid)) this.engine.applyCommitted(txn);
     }
     for (const txn of txns) {
       if (txn.zxid <= this.engine.lastProcessedZxid) continue;

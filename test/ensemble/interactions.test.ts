@@ -1,0 +1,305 @@
+/**
+ * The ensemble driven by hand: members crash, restart and get partitioned at
+ * chosen moments, and each election rule, sync mode and failure case is
+ * asserted. Safety (one history, one leader per epoch, sound members) is
+ * checked after every step.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode, ZooKeeperError } from '@vivarium/protocol';
+import { isBetterVote } from '@vivarium/ensemble';
+import { createEnsemble, type Ensemble, type EnsembleOptions } from '@vivarium/server';
+
+const open: Ensemble[] = [];
+
+function ensembleOf(options: EnsembleOptions): Ensemble {
+  const ensemble = createEnsemble({ seed: 1, tickTimeMs: 1000, initLimitTicks: 5, syncLimitTicks: 3, ...options });
+  open.push(ensemble);
+  return ensemble;
+}
+
+afterEach(async () => {
+  for (const ensemble of open.splice(0)) {
+    ensemble.checkSafety();
+    await ensemble.close();
+  }
+});
+
+function syncEvents(ensemble: Ensemble, learner: number) {
+  return ensemble.trace.flatMap((t) => (t.event.type === 'sync' && t.event.learner === learner ? [t.event] : []));
+}
+
+function bytes(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+describe('leader election', () => {
+  it('orders votes by epoch, then zxid, then server id', () => {
+    expect(isBetterVote({ leader: 1, zxid: 0n, peerEpoch: 2 }, { leader: 3, zxid: 99n, peerEpoch: 1 })).toBe(true);
+    expect(isBetterVote({ leader: 1, zxid: 5n, peerEpoch: 1 }, { leader: 3, zxid: 4n, peerEpoch: 1 })).toBe(true);
+    expect(isBetterVote({ leader: 3, zxid: 5n, peerEpoch: 1 }, { leader: 2, zxid: 5n, peerEpoch: 1 })).toBe(true);
+    expect(isBetterVote({ leader: 2, zxid: 5n, peerEpoch: 1 }, { leader: 3, zxid: 5n, peerEpoch: 1 })).toBe(false);
+  });
+
+  it('a fresh ensemble elects the highest id, establishes epoch 1, and every voter serves', async () => {
+    const ensemble = ensembleOf({ members: 5 });
+    const leader = await ensemble.waitForLeader();
+    expect(leader.id).toBe(5);
+    expect(leader.peer.epoch).toBe(1);
+    await ensemble.run(1000);
+    expect(ensemble.members.map((m) => m.state)).toEqual(['following', 'following', 'following', 'following', 'leading']);
+    expect(ensemble.members.every((m) => m.isServing)).toBe(true);
+  });
+
+  it('the member with the most history wins over a higher id', async () => {
+    const ensemble = ensembleOf({ members: 3 });
+    await ensemble.waitForLeader();
+    const client = await ensemble.client({ member: 1 });
+    ensemble.member(2).crash();
+    await client.create('/only-1-and-3', bytes('x'));
+    ensemble.checkSafety();
+    ensemble.member(3).crash();
+    ensemble.member(2).restart();
+    const leader = await ensemble.waitForLeader();
+    expect(leader.id).toBe(1);
+    expect(ensemble.member(2).engine.database.tree.has('/only-1-and-3')).toBe(true);
+  });
+
+  it('a member that restarts into a settled ensemble follows the existing leader without a new election', async () => {
+    const ensemble = ensembleOf({ members: 3 });
+    const leader = await ensemble.waitForLeader();
+    const epoch = leader.peer.epoch;
+    ensemble.member(1).crash();
+    await ensemble.run(5000);
+    ensemble.member(1).restart();
+    await ensemble.run(2000);
+    expect(ensemble.member(1).state).toBe('following');
+    expect(ensemble.member(1).peer.leader).toBe(leader.id);
+    expect(leader.isLeader).toBe(true);
+    expect(leader.peer.epoch).toBe(epoch);
+  });
+
+  it('a minority cannot elect: one member of three stays looking and serves nobody', async () => {
+    const ensemble = ensembleOf({ members: 3 });
+    await ensemble.waitForLeader();
+    ensemble.member(2).crash();
+    ensemble.member(3).crash();
+    await ensemble.run(20_000);
+    expect(ensemble.member(1).state).toBe('looking');
+    expect(ensemble.member(1).isServing).toBe(false);
+    expect(ensemble.leader()).toBeUndefined();
+    await expect(ensemble.waitForLeader(5000)).rejects.toThrow(/no leader/);
+  });
+
+  it('an isolated leader steps down after syncLimit; the majority elects another; healing rejoins it as a follower', async () => {
+    const ensemble = ensembleOf({ members: 3 });
+    const leader = await ensemble.waitForLeader();
+    ensemble.isolate(leader.id);
+    await ensemble.run(10_000);
+    expect(leader.isServing).toBe(false);
+    expect(ensemble.trace.some((t) => t.member === leader.id && t.event.type === 'stepDown')).toBe(true);
+    const next = ensemble.leader();
+    expect(next).toBeDefined();
+    expect(next?.id).not.toBe(leader.id);
+    ensemble.heal();
+    await ensemble.run(5000);
+    expect(leader.state).toBe('following');
+    expect(leader.peer.leader).toBe(next?.id);
+  });
+
+  it('observers do not count toward the quorum, but serve clients and receive every commit', async () => {
+    const ensemble = ensembleOf({ members: 3, observers: 2 });
+    const leader = await ensemble.waitForLeader();
+    expect(leader.observer).toBe(false);
+    await ensemble.run(1000);
+    expect(ensemble.member(4).state).toBe('observing');
+    expect(ensemble.member(5).state).toBe('observing');
+    const viaObserver = await ensemble.client({ member: 4 });
+    await viaObserver.create('/seen-by-all', bytes('o'));
+    for (const member of ensemble.members) expect(member.engine.database.tree.has('/seen-by-all')).toBe(true);
+    // Two voters down: one voter and two observers are three members, but not a quorum.
+    const voters = ensemble.members.filter((m) => !m.observer && m.id !== leader.id);
+    for (const voter of voters) voter.crash();
+    await ensemble.run(10_000);
+    expect(ensemble.leader()).toBeUndefined();
+    expect(ensemble.members.filter((m) => m.isServing)).toEqual([]);
+  });
+});
+
+describe('synchronisation', () => {
+  it('DIFF: a follower that missed a few txns gets exactly those', async () => {
+    const ensemble = ensembleOf({ members: 3 });
+    await ensemble.waitForLeader();
+    const client = await ensemble.client({ member: 3 });
+    ensemble.member(1).crash();
+    for (let i = 0; i < 4; i++) await client.create(`/diff-${i}`, bytes(String(i)));
+    ensemble.member(1).restart();
+    await ensemble.run(2000);
+    const sync = syncEvents(ensemble, 1).at(-1);
+    expect(sync).toEqual({ type: 'sync', learner: 1, mode: 'diff', txns: 4 });
+    for (let i = 0; i < 4; i++) expect(ensemble.member(1).engine.database.tree.has(`/diff-${i}`)).toBe(true);
+  });
+
+  it('SNAP: a follower further behind than diffTxnsMax gets a snapshot', async () => {
+    const ensemble = ensembleOf({ members: 3, diffTxnsMax: 3 });
+    await ensemble.waitForLeader();
+    const client = await ensemble.client({ member: 3 });
+    ensemble.member(1).crash();
+    for (let i = 0; i < 6; i++) await client.create(`/snap-${i}`, bytes(String(i)));
+    ensemble.member(1).restart();
+    await ensemble.run(2000);
+    expect(syncEvents(ensemble, 1).at(-1)).toMatchObject({ mode: 'snap', txns: 0 });
+    expect(ensemble.member(1).engine.database.tree.has('/snap-5')).toBe(true);
+    expect(ensemble.member(1).engine.lastProcessedZxid).toBe(ensemble.member(3).engine.lastProcessedZxid);
+  });
+
+  it('TRUNC: an old leader that logged a proposal nobody acked drops it when it rejoins', async () => {
+    const ensemble = ensembleOf({ members: 3 });
+    const leader = await ensemble.waitForLeader();
+    const client = await ensemble.client({ member: leader.id });
+    await client.create('/before', bytes('b'));
+    ensemble.isolate(leader.id);
+    const lost = client.create('/never-acked', bytes('n')).catch((error: unknown) => error);
+    await ensemble.quiesce();
+    expect(leader.peer.lastZxid).toBeGreaterThan(leader.engine.lastProcessedZxid);
+    await ensemble.run(10_000);
+    const next = ensemble.leader();
+    expect(next?.id).not.toBe(leader.id);
+    ensemble.heal();
+    await ensemble.run(3000);
+    expect(syncEvents(ensemble, leader.id).at(-1)?.mode).toBe('trunc');
+    expect(leader.engine.database.tree.has('/never-acked')).toBe(false);
+    expect(leader.engine.database.tree.has('/before')).toBe(true);
+    const outcome = await lost;
+    expect(outcome).toBeInstanceOf(ZooKeeperError);
+    expect((outcome as ZooKeeperError).code).toBe(ErrorCode.connectionLoss);
+    for (const member of ensemble.members) expect(member.engine.database.tree.has('/never-acked')).toBe(false);
+  });
+
+  it('TRUNC+DIFF: the old leader drops its unacked proposal and takes the new epoch\'s txns', async () => {
+    const ensemble = ensembleOf({ members: 3 });
+    const leader = await ensemble.waitForLeader();
+    const client = await ensemble.client({ member: leader.id });
+    await client.create('/base', bytes('b'));
+    ensemble.isolate(leader.id);
+    void client.create('/orphan', bytes('o')).catch(() => undefined);
+    await ensemble.run(10_000);
+    const next = ensemble.leader();
+    expect(next).toBeDefined();
+    const other = await ensemble.client({ member: next?.id as number });
+    await other.create('/epoch-2', bytes('2'));
+    ensemble.heal();
+    await ensemble.run(3000);
+    expect(syncEvents(ensemble, leader.id).at(-1)?.mode).toBe('truncDiff');
+    expect(leader.engine.database.tree.has('/orphan')).toBe(false);
+    expect(leader.engine.database.tree.has('/epoch-2')).toBe(true);
+  });
+});
+
+describe('crashes around commit', () => {
+  it('leader crash before a quorum acked: the write was never acknowledged and is gone', async () => {
+    const ensemble = ensembleOf({ members: 3 });
+    const leader = await ensemble.waitForLeader();
+    const client = await ensemble.client({ member: leader.id });
+    // Proposals leave the leader but arrive late: the leader dies first.
+    for (const member of ensemble.members) if (member.id !== leader.id) ensemble.network.setLinkFaults(leader.id, member.id, { delayMinMs: 5000, delayMaxMs: 5000 });
+    let acknowledged = false;
+    void client.create('/unacked', bytes('u')).then(() => { acknowledged = true; }, () => undefined);
+    await ensemble.quiesce();
+    leader.crash();
+    ensemble.network.clearFaults();
+    await ensemble.waitForLeader();
+    await ensemble.run(2000);
+    expect(acknowledged).toBe(false);
+    for (const member of ensemble.members) if (member.isRunning) expect(member.engine.database.tree.has('/unacked')).toBe(false);
+  });
+
+  it('leader crash after a quorum acked but before any follower heard COMMIT: the next leader commits it', async () => {
+    const ensemble = ensembleOf({ members: 3 });
+    const leader = await ensemble.waitForLeader();
+    const client = await ensemble.client({ member: leader.id });
+    const followers = ensemble.members.filter((m) => m.id !== leader.id);
+    // Acks take 100 ms; proposals arrive at once.
+    for (const follower of followers) ensemble.network.setLinkFaults(follower.id, leader.id, { delayMinMs: 100, delayMaxMs: 100 });
+    let acknowledged = false;
+    const write = client.create('/acked', bytes('a')).then(() => { acknowledged = true; });
+    await ensemble.quiesce();
+    for (const follower of followers) {
+      expect(follower.storage.readLogAfter(0n).some((t) => t.body.type === 'create' && t.body.path === '/acked')).toBe(true);
+      expect(follower.engine.database.tree.has('/acked')).toBe(false);
+    }
+    // From now on everything the leader sends is held back: its COMMITs will never arrive.
+    for (const follower of followers) ensemble.network.setLinkFaults(leader.id, follower.id, { delayMinMs: 60_000, delayMaxMs: 60_000 });
+    await ensemble.run(100);
+    await write;
+    expect(acknowledged).toBe(true);
+    for (const follower of followers) expect(follower.engine.database.tree.has('/acked')).toBe(false);
+    leader.crash();
+    ensemble.network.clearFaults();
+    const next = await ensemble.waitForLeader();
+    expect(followers.map((f) => f.id)).toContain(next.id);
+    await ensemble.run(2000);
+    for (const follower of followers) expect(follower.engine.database.tree.has('/acked')).toBe(true);
+  });
+
+  it('a follower that crashes between logging a proposal and acking it recovers it from its log', async () => {
+    const ensemble = ensembleOf({ members: 3 });
+    const leader = await ensemble.waitForLeader();
+    const follower = ensemble.members.find((m) => m.id !== leader.id) as (typeof ensemble.members)[number];
+    // Its acks are lost: the proposal is durable in its log, but the leader never hears from it.
+    ensemble.network.setLinkFaults(follower.id, leader.id, { dropProbability: 1 });
+    const client = await ensemble.client({ member: leader.id });
+    await client.create('/durable-in-follower-log', bytes('d'));
+    expect(follower.storage.readLogAfter(0n).some((t) => t.body.type === 'create' && t.body.path === '/durable-in-follower-log')).toBe(true);
+    follower.crash();
+    ensemble.network.clearFaults();
+    follower.restart();
+    await ensemble.run(3000);
+    expect(follower.state).toBe('following');
+    expect(follower.engine.database.tree.has('/durable-in-follower-log')).toBe(true);
+    expect(follower.engine.lastProcessedZxid).toBe(leader.engine.lastProcessedZxid);
+  });
+});
+
+describe('sessions across the ensemble', () => {
+  it('the leader expires a session that stopped pinging, on every member, and its ephemerals go everywhere', async () => {
+    const ensemble = ensembleOf({ members: 3 });
+    const leader = await ensemble.waitForLeader();
+    const follower = ensemble.members.find((m) => m.id !== leader.id) as (typeof ensemble.members)[number];
+    // A live client through a follower: its pings keep the session alive across many timeouts.
+    const client = await ensemble.client({ member: follower.id, sessionTimeoutMs: 4000 });
+    await client.create('/kept', null, { mode: 'ephemeral' });
+    // A raw connection through the same follower that speaks once, then falls silent.
+    const outputs: string[] = [];
+    const connection = follower.engine.openConnection({ remoteAddress: '127.0.0.1', sink: (out) => outputs.push(...out.map((o) => o.kind)) });
+    follower.engine.connect(connection, { protocolVersion: 0, lastZxidSeen: 0n, timeOutMs: 4000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });
+    await ensemble.quiesce();
+    follower.engine.submit(connection, 1, { type: 1, path: '/silent', data: null, acl: [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }], flags: 1 });
+    await ensemble.quiesce();
+    for (const member of ensemble.members) expect(member.engine.database.tree.has('/silent')).toBe(true);
+    const watcher = await ensemble.client({ member: leader.id });
+    const seen: number[] = [];
+    await watcher.exists('/silent', (event) => seen.push(event.type));
+    await ensemble.run(20_000);
+    for (const member of ensemble.members) {
+      expect(member.engine.database.tree.has('/silent')).toBe(false);
+      expect(member.engine.database.tree.has('/kept')).toBe(true);
+    }
+    expect(seen).toEqual([2]);
+    expect(outputs).toEqual(['connected', 'reply', 'close']);
+    expect(client.state).toBe('connected');
+  });
+
+  it('a client that moves to another member keeps its session and sees its own writes', async () => {
+    const ensemble = ensembleOf({ members: 3 });
+    await ensemble.waitForLeader();
+    const client = await ensemble.client({ member: 1 });
+    const sessionId = client.sessionId;
+    await client.create('/moved', bytes('1'));
+    ensemble.member(1).crash();
+    await ensemble.run(2000);
+    expect(client.state).toBe('connected');
+    expect(client.sessionId).toBe(sessionId);
+    expect((await client.getData('/moved')).data).toEqual(bytes('1'));
+    await client.sync('/moved');
+  });
+});
