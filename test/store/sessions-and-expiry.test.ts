@@ -238,6 +238,12 @@ describe('reattaching to a session', () => {
     wrong[0] = (wrong[0]! + 1) & 0xff;
     await expectCode(server.client({ sessionId: owner.sessionId, sessionPassword: wrong }), ErrorCode.sessionExpired);
     await expectCode(server.client({ sessionId: 0x1234n, sessionPassword: new Uint8Array(16) }), ErrorCode.sessionExpired);
+    // As ZooKeeper 3.8 does (processConnectRequest closes the session's connection before reopenSession
+    // checks the password; test/compat/differential.test.ts), the refused attempt drops the owner's
+    // connection. The session survives: the owner reconnects to it.
+    expect(owner.state).toBe('disconnected');
+    server.advance(0); // its reconnect
+    await settle();
     expect(owner.state).toBe('connected');
     expect(await owner.getEphemerals()).toEqual(['/e']);
 

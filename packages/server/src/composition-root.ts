@@ -39,7 +39,8 @@ export interface MemberGraph {
 export function composeMember(spec: MemberSpec): MemberGraph {
   const scope: DependencyContainer = rootContainer.createChildContainer();
   const manualClock = spec.clock === 'manual' ? new ManualClock() : spec.clock instanceof ManualClock ? spec.clock : undefined;
-  scope.register<ManualClock | undefined>(Token.manualClock, { useValue: manualClock });
+  // A factory, not useValue: tsyringe treats `useValue: undefined` as no provider at all (system clock case).
+  scope.register<ManualClock | undefined>(Token.manualClock, { useFactory: () => manualClock });
   scope.register<Clock>(Token.clock, { useFactory: instanceCachingFactory<Clock>((c) => c.resolve<ManualClock | undefined>(Token.manualClock) ?? new SystemClock()) });
   scope.register<Random>(Token.random, { useFactory: instanceCachingFactory<Random>(() => new SeededRandom(spec.seed)) });
   scope.register<Partial<EngineConfig>>(Token.engineOptions, { useValue: spec.engineOptions });

@@ -63,11 +63,12 @@ export class DataTree {
   }
 
   get(path: string): ZNode | undefined {
-    return this.nodes.get(path);
+    // ZooKeeper's node map holds the root under "" too, so reads of "" see the root (writes validate first).
+    return this.nodes.get(path === '' ? '/' : path);
   }
 
   has(path: string): boolean {
-    return this.nodes.has(path);
+    return this.nodes.has(path === '' ? '/' : path);
   }
 
   get nodeCount(): number {

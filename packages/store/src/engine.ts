@@ -1,5 +1,5 @@
-import type { ConnectRequest, Id, MultiReadOp, MultiResult, Request, Response, Stat } from '@vivarium/protocol';
-import { AddWatchMode, ErrorCode, EventType, OpCode, Perm, Xid, ZooKeeperError } from '@vivarium/protocol';
+import type { ConnectRequest, Id, MultiReadOp, MultiResult, MultiWriteOp, Request, Response, Stat } from '@vivarium/protocol';
+import { AddWatchMode, CreateFlag, ErrorCode, EventType, OpCode, Perm, Xid, ZooKeeperError } from '@vivarium/protocol';
 import { authenticate, checkAcl, connectionAuthIds, maskAclForReader, whoAmIOf, withAuthIds } from './acl.ts';
 import { assert } from './assert.ts';
 import type { Clock, ManualClockListener } from './clock.ts';
@@ -231,6 +231,11 @@ export class Engine implements ManualClockListener, WriteCoordinator {
       const requestId = this.awaitLocal(connection, { kind: 'createSession', connectionId: connection.id, readOnly });
       this.coordinator.submitWrite({ origin: this.originOf(requestId), sessionId, authIds: connection.authIds, op: { kind: 'createSession', sessionId, timeoutMs, passwd } });
     } else {
+      // ZooKeeper closes the connection holding this session before it checks the password
+      // (processConnectRequest, then reopenSession), so even a failed reattach drops it (checked on 3.8.0).
+      const previous = this.connectionBySession.get(request.sessionId);
+      const other = previous === undefined ? undefined : this.connections.get(previous);
+      if (other !== undefined) this.close(other, 'sessionMovedToAnotherConnection');
       const record = this.database.sessions.get(request.sessionId);
       const live = this.sessions.get(request.sessionId);
       if (record === undefined || live === undefined || live.closing || !bytesEqual(record.passwd, request.passwd)) {
@@ -241,11 +246,6 @@ export class Engine implements ManualClockListener, WriteCoordinator {
         });
         this.close(connection, 'invalidSession');
       } else {
-        const previous = this.connectionBySession.get(request.sessionId);
-        if (previous !== undefined) {
-          const other = this.connections.get(previous);
-          if (other !== undefined) this.close(other, 'sessionMovedToAnotherConnection');
-        }
         this.sessions.setSessionTimeout(request.sessionId, timeoutMs);
         this.touchSession(request.sessionId);
         this.attach(connection, request.sessionId);
@@ -590,7 +590,8 @@ export class Engine implements ManualClockListener, WriteCoordinator {
 
   // ------------------------------------------------------------------ request processing
 
-  private process(connection: Connection, sessionId: bigint, xid: number, request: Request): void {
+  private process(connection: Connection, sessionId: bigint, xid: number, received: Request): void {
+    const request: Request = received.type === OpCode.multi ? { type: OpCode.multi, ops: received.ops.map(asServerMultiOp) } : received;
     if (isWriteRequest(request) || request.type === OpCode.setAcl) {
       const requestId = this.awaitLocal(connection, { kind: 'write', connectionId: connection.id, xid, request });
       this.coordinator.submitWrite({ origin: this.originOf(requestId), sessionId, authIds: connection.authIds, op: { kind: 'request', request } });
@@ -703,7 +704,8 @@ export class Engine implements ManualClockListener, WriteCoordinator {
         return { results: request.ops.map((op) => this.readInMulti(connection, sessionId, op)) };
       case OpCode.addWatch: {
         if (request.mode !== AddWatchMode.persistent && request.mode !== AddWatchMode.persistentRecursive) {
-          throw new ZooKeeperError(ErrorCode.badArguments, { path: request.path, detail: `unknown addWatch mode ${request.mode}` });
+          // ZooKeeper throws IllegalArgumentException here, which FinalRequestProcessor answers as MARSHALLINGERROR.
+          throw new ZooKeeperError(ErrorCode.marshallingError, { path: request.path, detail: `unknown addWatch mode ${request.mode}` });
         }
         this.watches.addPersistentWatch(request.path, connection.id, request.mode);
         return { err: 0 };
@@ -732,7 +734,8 @@ export class Engine implements ManualClockListener, WriteCoordinator {
 
   private readInMulti(connection: Connection, sessionId: bigint, op: MultiReadOp): MultiResult {
     try {
-      const response = this.read(connection, sessionId, op);
+      // ZooKeeper rebuilds each op from its path alone (Op.getData(path), Op.getChildren(path)): multiRead sets no watches.
+      const response = this.read(connection, sessionId, { ...op, watch: false });
       if (op.type === OpCode.getData) return { type: OpCode.getData, ...(response as { data: Uint8Array | null; stat: Stat }) };
       return { type: OpCode.getChildren, children: (response as { children: string[] }).children };
     } catch (error) {
@@ -930,6 +933,29 @@ export class Engine implements ManualClockListener, WriteCoordinator {
 
 function errorCodeOf(result: TxnResult): number {
   return result.type === 'error' ? result.err : ErrorCode.ok;
+}
+
+/**
+ * ZooKeeper rebuilds each create sub-op of a multi from its flags (MultiOperationRecord.deserialize
+ * calls Op.create(path, data, acl, flags[, ttl])): the container flag makes a createContainer, TTL flags
+ * on a createTTL op a createTTL, anything else a plain create. So a create2 sub-op answers a
+ * CreateResponse without stat, a create with the container flag makes a real container, and a
+ * createTTL with non-TTL flags is a plain create (checked on 3.8.0).
+ */
+function asServerMultiOp(op: MultiWriteOp): MultiWriteOp {
+  switch (op.type) {
+    case OpCode.create:
+    case OpCode.create2:
+    case OpCode.createContainer:
+    case OpCode.createTtl: {
+      const { path, data, acl, flags } = op;
+      if (flags === CreateFlag.container) return { type: OpCode.createContainer, path, data, acl, flags };
+      if (op.type === OpCode.createTtl && (flags === CreateFlag.persistentWithTtl || flags === CreateFlag.persistentSequentialWithTtl)) return op;
+      return { type: OpCode.create, path, data, acl, flags };
+    }
+    default:
+      return op;
+  }
 }
 
 function multiResultOf(result: TxnResult, opType: number): MultiResult {

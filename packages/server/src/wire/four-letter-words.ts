@@ -173,9 +173,10 @@ export function answerFourLetterWord(word: FourLetterWord, context: FourLetterCo
         ['zk_open_file_descriptor_count', 0],
         ['zk_max_file_descriptor_count', 0],
         ['zk_global_sessions', engine.sessions.size],
-        ['zk_last_proposal_size', -1],
         ['zk_uptime', 0],
       ];
+      // Only a leader reports its last proposal's size (LeaderZooKeeperServer); a standalone 3.8 server has no such line.
+      if (context.mode === 'leader') lines.push(['zk_last_proposal_size', -1]);
       return lines.map(([key, value]) => `${key}\t${value}\n`).join('');
     }
   }
