@@ -823,12 +823,21 @@ export class Engine implements ManualClockListener, WriteCoordinator {
     const { result, triggers } = this.database.applyTxn(txn);
     if (this.storage !== undefined && ++this.txnsSinceSnapshot >= this.nextSnapshotAt) this.takeSnapshot();
     if (triggers.length > 0) {
+      let lastEvent: unknown;
+      let output: EngineOutput | undefined;
+      let worldReadable = false;
       for (const fired of this.watches.fire(triggers)) {
         const connection = this.connections.get(fired.watcher);
         if (connection === undefined) continue;
+        if (fired.event !== lastEvent) {
+          // One output per event, shared by every connection it reaches (outputs are never mutated).
+          lastEvent = fired.event;
+          output = { kind: 'event', event: fired.event, zxid: txn.zxid };
+          worldReadable = this.config.skipAcl || fired.trigger.acl.some((entry) => entry.id.scheme === 'world' && entry.id.id === 'anyone' && (entry.perms & Perm.read) !== 0);
+        }
         // 3.8.4+ (ZOOKEEPER-4799): a connection that may not read the node does not hear about it.
-        if (!checkAcl(fired.trigger.acl, connection.authIds, Perm.read, { skipAcl: this.config.skipAcl })) continue;
-        this.send(connection, { kind: 'event', event: fired.event, zxid: txn.zxid });
+        if (!worldReadable && !checkAcl(fired.trigger.acl, connection.authIds, Perm.read, { skipAcl: this.config.skipAcl })) continue;
+        this.send(connection, output as EngineOutput);
       }
     }
     return result;

@@ -23,6 +23,9 @@ export class PendingChanges {
   private readonly records = new Map<string, NodeRecord | null>();
   /** path -> the zxid of the txn that last changed it here, so a commit can retire it. */
   private readonly zxidByPath = new Map<string, bigint>();
+  /** Every change in zxid order, so retiring pops from the head instead of scanning everything. */
+  private readonly changeLog: Array<{ zxid: bigint; path: string }> = [];
+  private changeLogHead = 0;
   /** The zxid that `set`/`markDeleted` stamp onto records. */
   currentZxid = 0n;
   private readonly tree: DataTree;
@@ -61,12 +64,17 @@ export class PendingChanges {
 
   set(path: string, record: NodeRecord): void {
     this.records.set(path, record);
-    this.zxidByPath.set(path, this.currentZxid);
+    this.noteChange(path);
   }
 
   markDeleted(path: string): void {
     this.records.set(path, null);
+    this.noteChange(path);
+  }
+
+  private noteChange(path: string): void {
     this.zxidByPath.set(path, this.currentZxid);
+    this.changeLog.push({ zxid: this.currentZxid, path });
   }
 
   /**
@@ -74,11 +82,19 @@ export class PendingChanges {
    * the tree's truth now, so drop them (ZooKeeper's outstandingChanges cleanup).
    */
   retireUpTo(zxid: bigint): void {
-    for (const [path, changedAt] of this.zxidByPath) {
-      if (changedAt <= zxid) {
-        this.zxidByPath.delete(path);
-        this.records.delete(path);
+    while (this.changeLogHead < this.changeLog.length) {
+      const change = this.changeLog[this.changeLogHead] as { zxid: bigint; path: string };
+      if (change.zxid > zxid) break;
+      this.changeLogHead++;
+      // Only the path's latest change retires it; a later change to the same path keeps it pending.
+      if (this.zxidByPath.get(change.path) === change.zxid) {
+        this.zxidByPath.delete(change.path);
+        this.records.delete(change.path);
       }
+    }
+    if (this.changeLogHead > 1024 && this.changeLogHead * 2 > this.changeLog.length) {
+      this.changeLog.splice(0, this.changeLogHead);
+      this.changeLogHead = 0;
     }
   }
 
@@ -96,17 +112,20 @@ export class PendingChanges {
   clear(): void {
     this.records.clear();
     this.zxidByPath.clear();
+    this.changeLog.length = 0;
+    this.changeLogHead = 0;
   }
 
   /** A copy to roll back to when a multi fails half-way. */
-  snapshot(): { records: Map<string, NodeRecord | null>; zxids: Map<string, bigint> } {
-    return { records: new Map(this.records), zxids: new Map(this.zxidByPath) };
+  snapshot(): { records: Map<string, NodeRecord | null>; zxids: Map<string, bigint>; changeLogLength: number } {
+    return { records: new Map(this.records), zxids: new Map(this.zxidByPath), changeLogLength: this.changeLog.length };
   }
 
-  restore(snapshot: { records: Map<string, NodeRecord | null>; zxids: Map<string, bigint> }): void {
+  restore(snapshot: { records: Map<string, NodeRecord | null>; zxids: Map<string, bigint>; changeLogLength: number }): void {
     this.records.clear();
     this.zxidByPath.clear();
     for (const [path, record] of snapshot.records) this.records.set(path, record);
     for (const [path, zxid] of snapshot.zxids) this.zxidByPath.set(path, zxid);
+    this.changeLog.length = Math.max(this.changeLogHead, snapshot.changeLogLength);
   }
 }

@@ -34,7 +34,7 @@ export class SessionTracker {
   }
 
   track(sessionId: bigint, timeoutMs: number, nowMs: number): LiveSession {
-    assert(!this.live.has(sessionId), `SessionTracker: session 0x${sessionId.toString(16)} tracked twice`);
+    if (this.live.has(sessionId)) assert(false, `SessionTracker: session 0x${sessionId.toString(16)} tracked twice`);
     const session: LiveSession = { sessionId, timeoutMs, closing: false };
     this.live.set(sessionId, session);
     this.expiry.update(sessionId, nowMs, timeoutMs);

@@ -78,24 +78,30 @@ export class WatchManager {
   fire(triggers: readonly WatchTrigger[]): FiredEvent[] {
     const fired: FiredEvent[] = [];
     for (const trigger of triggers) {
-      const emit = (watcher: WatcherId): void => {
-        fired.push({ watcher, trigger, event: { type: trigger.type, state: KeeperState.syncConnected, path: trigger.path } });
-      };
+      let watchers: WatcherId[];
       switch (trigger.type) {
         case EventType.nodeCreated:
         case EventType.nodeDataChanged:
-          for (const watcher of this.data.trigger(trigger.path)) emit(watcher);
+          watchers = this.data.trigger(trigger.path);
           break;
         case EventType.nodeDeleted: {
-          const told = new Set(this.data.trigger(trigger.path));
-          for (const watcher of told) emit(watcher);
-          for (const watcher of this.child.trigger(trigger.path)) if (!told.has(watcher)) emit(watcher);
+          const fromData = this.data.trigger(trigger.path);
+          const fromChild = this.child.trigger(trigger.path);
+          if (fromChild.length === 0) watchers = fromData;
+          else {
+            const told = new Set(fromData);
+            watchers = [...fromData, ...fromChild.filter((w) => !told.has(w))];
+          }
           break;
         }
         case EventType.nodeChildrenChanged:
-          for (const watcher of this.child.trigger(trigger.path)) emit(watcher);
+          watchers = this.child.trigger(trigger.path);
           break;
       }
+      if (watchers.length === 0) continue;
+      // One event object per trigger, shared by every watcher it reaches (it is never mutated).
+      const event: WatcherEvent = { type: trigger.type, state: KeeperState.syncConnected, path: trigger.path };
+      for (const watcher of watchers) fired.push({ watcher, trigger, event });
     }
     return fired;
   }

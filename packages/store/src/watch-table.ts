@@ -94,26 +94,45 @@ export class WatchTable {
    * even for watchers that will be suppressed. Returns watchers in registration order.
    */
   trigger(path: string): WatcherId[] {
-    const fired = new Set<WatcherId>();
     const watchers = this.modesByPath.get(path);
+    if (watchers === undefined && this.recursiveCount === 0) return noWatchers;
+    const fired: WatcherId[] = [];
     if (watchers !== undefined) {
-      for (const [watcher, modes] of [...watchers]) {
-        fired.add(watcher);
-        if ((modes & WatchMode.standard) !== 0) this.setModes(path, watchers, watcher, modes & ~WatchMode.standard, modes);
+      let allStandardOnly = true;
+      for (const [watcher, modes] of watchers) {
+        fired.push(watcher);
+        if (modes !== WatchMode.standard) allStandardOnly = false;
+      }
+      if (allStandardOnly) {
+        // The common case (one-shot watches only): drop the whole entry at once.
+        this.modesByPath.delete(path);
+        for (const watcher of fired) {
+          const paths = this.pathsByWatcher.get(watcher);
+          paths?.delete(path);
+          if (paths?.size === 0) this.pathsByWatcher.delete(watcher);
+        }
+      } else {
+        for (const [watcher, modes] of [...watchers]) {
+          if ((modes & WatchMode.standard) !== 0) this.setModes(path, watchers, watcher, modes & ~WatchMode.standard, modes);
+        }
       }
     }
     if (this.recursiveCount > 0 && path !== '/') {
+      const seen = new Set(fired);
       let ancestor = path;
       do {
         ancestor = parentPathOf(ancestor);
         const ancestorWatchers = this.modesByPath.get(ancestor);
         if (ancestorWatchers === undefined) continue;
         for (const [watcher, modes] of ancestorWatchers) {
-          if ((modes & WatchMode.persistentRecursive) !== 0) fired.add(watcher);
+          if ((modes & WatchMode.persistentRecursive) !== 0 && !seen.has(watcher)) {
+            seen.add(watcher);
+            fired.push(watcher);
+          }
         }
       } while (ancestor !== '/');
     }
-    return [...fired];
+    return fired;
   }
 
   checkInvariants(label: string): void {
@@ -154,6 +173,7 @@ export class WatchTable {
   }
 }
 
+const noWatchers: WatcherId[] = [];
 const allModes = WatchMode.standard | WatchMode.persistent | WatchMode.persistentRecursive;
 const emptyPaths: ReadonlySet<string> = new Set();
 const emptyWatchers: ReadonlyMap<WatcherId, number> = new Map();
