@@ -282,6 +282,16 @@ export class ZooKeeperClient {
     });
   }
 
+  /**
+   * Stop this client at once without telling any server (the server is gone):
+   * pending requests fail with CONNECTIONLOSS, timers stop, state becomes closed.
+   * The session itself lives on until the server expires it.
+   */
+  terminate(): void {
+    if (this.isTerminal()) return;
+    this.shutdown('closed', new ZooKeeperError(ErrorCode.connectionLoss, { detail: 'client terminated' }));
+  }
+
   /** Drop the transport without closing the session, as a network failure would. The client reconnects. */
   disconnect(): void {
     this.channel?.close();

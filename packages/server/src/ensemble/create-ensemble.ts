@@ -139,6 +139,8 @@ export class Ensemble {
   private readonly unsubscribers: Array<() => void> = [];
   private systemTimer: NodeJS.Timeout | undefined;
   private readonly listeners: ClientListener[] = [];
+  /** Clients this ensemble handed out: waitForLeader also waits for them to reconnect. */
+  private readonly clients = new Set<ZooKeeperClient>();
   private closed = false;
   /** Peer events of every member, in order: the trace tests and the safety checker read. */
   readonly trace: Array<{ member: number; atMs: number; event: PeerEvent }> = [];
@@ -231,7 +233,8 @@ export class Ensemble {
     const ready = (): EnsembleMember | undefined => {
       const leader = this.leader();
       const serving = this.members.filter((m) => !m.observer && m.isServing).length;
-      return leader !== undefined && serving * 2 > this.voterIds.length ? leader : undefined;
+      const clientsSettled = [...this.clients].every((c) => c.state !== 'connecting' && c.state !== 'disconnected');
+      return leader !== undefined && serving * 2 > this.voterIds.length && clientsSettled ? leader : undefined;
     };
     if (this.manualClock === undefined) {
       const deadline = Date.now() + maxMs;
@@ -339,7 +342,20 @@ export class Ensemble {
       ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
       ...(options.chroot === undefined ? {} : { chroot: options.chroot }),
     });
-    return client.waitForConnected();
+    this.clients.add(client);
+    client.onStateChange((state) => {
+      if (state === 'closed' || state === 'expired' || state === 'authFailed') this.clients.delete(client);
+    });
+    if (this.manualClock === undefined) return client.waitForConnected();
+    // On the manual clock a client may need simulated time (a reconnect delay) to connect.
+    const connected = client.waitForConnected();
+    let done = false;
+    void connected.then(() => { done = true; }, () => { done = true; });
+    for (let i = 0; i < 1000 && !done; i++) {
+      await this.quiesce();
+      if (!done) await this.run(this.stepMs());
+    }
+    return connected;
   }
 
   /**
@@ -404,6 +420,8 @@ export class Ensemble {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const client of [...this.clients]) client.terminate();
+    this.clients.clear();
     await Promise.all(this.listeners.map((listener) => listener.close()));
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     if (this.systemTimer !== undefined) clearInterval(this.systemTimer);
