@@ -48,7 +48,10 @@ const body: fc.Arbitrary<TxnBodyRecord> = fc.oneof(
   rec({ type: fc.constant('closeSession' as const), sessionId: long, ephemeralPaths: fc.array(arb.path, { maxLength: 4 }) }),
   rec({ type: fc.constant('multi' as const), ops: fc.array(subTxn, { maxLength: 5 }) }),
 );
-const txn: fc.Arbitrary<TxnRecord> = rec({ zxid: long, timeMs: number, sessionId: long, body });
+const txn: fc.Arbitrary<TxnRecord> = fc.record(
+  { zxid: long, timeMs: number, sessionId: long, body, origin: rec({ memberId: fc.integer({ min: 1, max: 254 }), requestId: arb.safeLong }) },
+  { requiredKeys: ['zxid', 'timeMs', 'sessionId', 'body'], noNullPrototype: true },
+);
 
 const sharedAcls = [
   [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }],

@@ -104,6 +104,8 @@ export interface TxnRecord {
   timeMs: number;
   sessionId: bigint;
   body: TxnBodyRecord;
+  /** The member and request a txn came from (for the reply); written only when present. */
+  origin?: { memberId: number; requestId: number } | undefined;
 }
 
 export interface SnapshotNodeRecord {
@@ -396,7 +398,9 @@ function bodyTuple(body: TxnBodyRecord | MultiSubTxnRecord): unknown[] {
 }
 
 function txnTuple(txn: TxnRecord): unknown[] {
-  return [big('zxid', txn.zxid), int('timeMs', txn.timeMs), big('sessionId', txn.sessionId), bodyTuple(txn.body)];
+  const tuple = [big('zxid', txn.zxid), int('timeMs', txn.timeMs), big('sessionId', txn.sessionId), bodyTuple(txn.body)];
+  if (txn.origin !== undefined) tuple.push([int('origin.memberId', txn.origin.memberId), int('origin.requestId', txn.origin.requestId)]);
+  return tuple;
 }
 
 /** Nodes with their ACLs interned: most trees use a handful of distinct ACLs. */
@@ -450,10 +454,16 @@ class Reader {
   private readonly items: unknown[];
   private readonly what: string;
 
-  constructor(value: unknown, what: string, length: number) {
+  constructor(value: unknown, what: string, length: number, lengthMax = length) {
     this.items = arrayOf(value, what);
     this.what = what;
-    if (this.items.length !== length) throw new MemberCodecError('malformed', `${what}: expected ${length} fields, found ${this.items.length}`);
+    if (this.items.length < length || this.items.length > lengthMax) {
+      throw new MemberCodecError('malformed', `${what}: expected ${length === lengthMax ? length : `${length} to ${lengthMax}`} fields, found ${this.items.length}`);
+    }
+  }
+
+  get remaining(): number {
+    return this.items.length - this.index;
   }
 
   private next(): unknown {
@@ -595,11 +605,16 @@ function bodyOf(value: unknown, inMulti: boolean): TxnBodyRecord | MultiSubTxnRe
 }
 
 function txnOf(value: unknown): TxnRecord {
-  const r = new Reader(value, 'txn', 4);
+  const r = new Reader(value, 'txn', 4, 5);
   const zxid = r.big();
   const timeMs = r.int();
   const sessionId = r.big();
-  return { zxid, timeMs, sessionId, body: bodyOf(r.array(), false) as TxnBodyRecord };
+  const txn: TxnRecord = { zxid, timeMs, sessionId, body: bodyOf(r.array(), false) as TxnBodyRecord };
+  if (r.remaining > 0) {
+    const origin = new Reader(r.array(), 'txn origin', 2);
+    txn.origin = { memberId: origin.int(), requestId: origin.int() };
+  }
+  return txn;
 }
 
 function nodesOf(tableValue: unknown[], nodeValues: unknown[]): SnapshotNodeRecord[] {
