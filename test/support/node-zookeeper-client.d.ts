@@ -48,6 +48,7 @@ declare module 'node-zookeeper-client' {
     connect(): void;
     close(): void;
     getSessionId(): Buffer;
+    getSessionPassword(): Buffer;
     getSessionTimeout(): number;
     addAuthInfo(scheme: string, auth: Buffer): void;
     create(path: string, data: Buffer | undefined, acls: ACL[], mode: number, callback: Callback<string>): void;
@@ -64,6 +65,9 @@ declare module 'node-zookeeper-client' {
 
   export interface ClientOptions {
     sessionTimeout?: number;
+    /** Reattach to an existing session (8-byte big-endian id and its 16-byte password). */
+    sessionId?: Buffer;
+    sessionPassword?: Buffer;
     spinDelay?: number;
     retries?: number;
   }

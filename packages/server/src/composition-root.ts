@@ -7,7 +7,7 @@
  */
 import 'reflect-metadata';
 import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
-import { Engine, ManualClock, SeededRandom, type Clock, type EngineConfig, type Random } from '@vivarium/store';
+import { Engine, ManualClock, SeededRandom, type Clock, type EngineConfig, type Random, type Storage } from '@vivarium/store';
 import { driveWithManualClock, driveWithSystemClock, type EngineDriver } from './engine-driver.ts';
 import { SystemClock } from './system-clock.ts';
 
@@ -16,6 +16,7 @@ export const Token = {
   manualClock: Symbol('ManualClock | undefined'),
   random: Symbol('Random'),
   engineOptions: Symbol('Partial<EngineConfig>'),
+  storage: Symbol('Storage | undefined'),
   engine: Symbol('Engine'),
   driver: Symbol('EngineDriver'),
 } as const;
@@ -25,6 +26,8 @@ export interface MemberSpec {
   clock: 'manual' | 'system' | ManualClock;
   seed: number;
   engineOptions: Partial<EngineConfig>;
+  /** Builds the member's durable storage (called once, inside its container). Undefined: no storage, state in memory only. */
+  storage?: (() => Storage) | undefined;
 }
 
 export interface MemberGraph {
@@ -44,11 +47,14 @@ export function composeMember(spec: MemberSpec): MemberGraph {
   scope.register<Clock>(Token.clock, { useFactory: instanceCachingFactory<Clock>((c) => c.resolve<ManualClock | undefined>(Token.manualClock) ?? new SystemClock()) });
   scope.register<Random>(Token.random, { useFactory: instanceCachingFactory<Random>(() => new SeededRandom(spec.seed)) });
   scope.register<Partial<EngineConfig>>(Token.engineOptions, { useValue: spec.engineOptions });
+  let storage: Storage | undefined;
+  scope.register<Storage | undefined>(Token.storage, { useFactory: () => (storage ??= spec.storage?.()) });
   scope.register<Engine>(Token.engine, {
     useFactory: instanceCachingFactory<Engine>((c) => new Engine({
       ...c.resolve<Partial<EngineConfig>>(Token.engineOptions),
       clock: c.resolve<Clock>(Token.clock),
       random: c.resolve<Random>(Token.random),
+      storage: c.resolve<Storage | undefined>(Token.storage),
     })),
   });
   scope.register<EngineDriver>(Token.driver, {
@@ -58,7 +64,15 @@ export function composeMember(spec: MemberSpec): MemberGraph {
       return manual !== undefined ? driveWithManualClock(engine, manual) : driveWithSystemClock(engine, c.resolve<Clock>(Token.clock));
     }),
   });
-  const engine = scope.resolve<Engine>(Token.engine);
+  let engine: Engine;
+  try {
+    // Recovery runs here: a dataDir that cannot be read stops the member with the storage's own error.
+    engine = scope.resolve<Engine>(Token.engine);
+  } catch (error) {
+    (storage as Storage | undefined)?.close();
+    void scope.dispose();
+    throw error;
+  }
   const driver = scope.resolve<EngineDriver>(Token.driver);
   let disposed = false;
   return {

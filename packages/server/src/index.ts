@@ -7,3 +7,5 @@ export { WireConnection, type WireConnectionOptions, type WireConnectionSink } f
 export { answerFourLetterWord, reportedVersion, zookeeperCompatibleVersion, type FourLetterContext } from './wire/four-letter-words.ts';
 export { createEnsemble, Ensemble, EnsembleMember, type EnsembleClientOptions, type EnsembleOptions } from './ensemble/create-ensemble.ts';
 export { listenForClients, type ClientListener, type ClientListenerOptions } from './wire/client-listener.ts';
+export { FileStorage, fileStorageDefaults, type FileStorageOptions, type FileStorageStats } from './storage/file-storage.ts';
+export { StorageCorruptionError, StorageFormatError, storageFormatVersion } from './storage/storage-format.ts';

@@ -32,9 +32,19 @@ export interface WireServerOptions extends Partial<EngineConfig> {
   clock?: 'system' | 'manual';
   /** Seeds session ids and passwords. Random when omitted. */
   seed?: number;
-  /** Reported by `conf`; storage arrives with the durable-storage issue. */
+  /**
+   * Where snapshots and epochs live (`<dataDir>/version-2`). Set: the member keeps its state in files
+   * and comes back with it after a restart (FileStorage, docs/storage.md). Unset: in memory only.
+   */
   dataDir?: string;
+  /** Where the transaction log lives (`<dataLogDir>/version-2`). Default: dataDir. */
   dataLogDir?: string;
+  /** fdatasync the log before acknowledging a write (zoo.cfg forceSync). Default true. */
+  forceSync?: boolean;
+  /** autopurge.snapRetainCount: snapshots a purge keeps (with the logs they need). Default 3, at least 3. */
+  snapRetainCount?: number;
+  /** autopurge.purgeInterval in hours; 0 (the default) never purges. */
+  purgeIntervalHours?: number;
   /** Receives one line per notable event (a malformed frame closing a connection, a limit hit). Default: none. */
   log?: (line: string) => void;
 }

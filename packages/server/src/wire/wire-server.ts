@@ -1,5 +1,6 @@
 import { ManualClock, type Engine } from '@vivarium/store';
 import { composeMember } from '../composition-root.ts';
+import { FileStorage } from '../storage/file-storage.ts';
 import { listenForClients } from './client-listener.ts';
 import type { WireServerOptions } from './wire-server-options.ts';
 
@@ -29,11 +30,16 @@ function randomSeed(): number {
 export async function startWireServer(options: WireServerOptions = {}): Promise<RunningWireServer> {
   const {
     clientPort: _clientPort, clientPortAddress: _clientPortAddress, maxClientCnxns: _max, frameBytesMax: _frame, outstandingRequestsMax: _out,
-    outputBytesMax: _outBytes, fourLetterWordWhitelist: _wl, readOnlyModeEnabled: _ro, clock: clockOption, seed: seedOption, dataDir: _dd, dataLogDir: _dld, log: _log,
+    outputBytesMax: _outBytes, fourLetterWordWhitelist: _wl, readOnlyModeEnabled: _ro, clock: clockOption, seed: seedOption, dataDir, dataLogDir, log,
+    forceSync, snapRetainCount, purgeIntervalHours,
     ...engineOptions
   } = options;
   const seed = seedOption ?? randomSeed();
-  const member = composeMember({ clock: clockOption ?? 'system', seed, engineOptions });
+  // A dataDir means durable storage (recovered here, before the port opens); without one the member lives in memory.
+  const storage = dataDir === undefined || dataDir === ''
+    ? undefined
+    : () => new FileStorage({ dataDir, dataLogDir: dataLogDir === '' ? undefined : dataLogDir, forceSync, snapRetainCount, purgeIntervalHours, log });
+  const member = composeMember({ clock: clockOption ?? 'system', seed, engineOptions, storage });
   const { engine, clock, manualClock } = member;
   let listener;
   try {
