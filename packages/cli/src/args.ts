@@ -36,7 +36,7 @@ Options for start:
   -p, --port <n>               client port (clientPort); 0 picks a free port
       --host <addr>            address to listen on (clientPortAddress)
       --tick-time <ms>         tickTime in milliseconds
-      --data-dir <dir>         dataDir (reported by "conf"; Vivarium keeps data in memory)
+      --data-dir <dir>         dataDir: keep the log and snapshots there (default: in memory)
       --set <key=value>        set any zoo.cfg key (repeatable; wins over the file and the flags above)
       --seed <n>               seed for session ids and passwords (reproducible runs)
       --ensemble <n>           run an ensemble of n members in this process (client ports from --port upward)

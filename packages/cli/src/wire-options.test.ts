@@ -95,4 +95,14 @@ describe('toWireServerOptions', () => {
       toWireServerOptions(fromZooCfg('tickTime=100\ndataDir=/d\nsuperDigest=super:abc=\nextendedTypesEnabled=true'));
     expect(() => resolveEngineConfig(engine)).not.toThrow();
   });
+
+  it('maps the storage keys (forceSync, snapCount, autopurge.*) when they differ from the defaults', () => {
+    const options = toWireServerOptions(
+      fromZooCfg('dataDir=/d\nforceSync=no\nsnapCount=5000\nautopurge.snapRetainCount=5\nautopurge.purgeInterval=24'),
+    );
+    expect(options).toMatchObject({ dataDir: '/d', forceSync: false, snapCount: 5000, snapRetainCount: 5, purgeIntervalHours: 24 });
+    // Defaults (ZooKeeper's, which are also the server's) stay out; a negative purgeInterval disables purging.
+    const defaults = toWireServerOptions(fromZooCfg('dataDir=/d\nforceSync=yes\nautopurge.purgeInterval=-1'));
+    for (const key of ['forceSync', 'snapCount', 'snapRetainCount', 'purgeIntervalHours']) expect(key in defaults).toBe(false);
+  });
 });

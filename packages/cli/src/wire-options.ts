@@ -1,4 +1,5 @@
-import type { RunningWireServer, WireServerOptions } from '@vivarium/server';
+import { fileStorageDefaults, type RunningWireServer, type WireServerOptions } from '@vivarium/server';
+import { engineConfigDefaults } from '@vivarium/store';
 import type { ZooCfg } from './zoo-cfg.ts';
 
 /** How the CLI starts a server: @vivarium/server's startWireServer, or a stand-in in tests. */
@@ -35,6 +36,13 @@ export function toWireServerOptions(config: ZooCfg, extras: ToWireServerOptionsE
   if (config.dataDir !== undefined) options.dataDir = config.dataDir;
   if (config.dataLogDir !== undefined) options.dataLogDir = config.dataLogDir;
   if (config.superDigest !== undefined) options.superDigest = config.superDigest;
+  // Storage keys (used with a dataDir) travel when they differ from the server's defaults, which are ZooKeeper's.
+  if (config.forceSync !== fileStorageDefaults.forceSync) options.forceSync = config.forceSync;
+  if (config.snapCount !== engineConfigDefaults.snapCount) options.snapCount = config.snapCount;
+  if (config.autopurgeSnapRetainCount !== fileStorageDefaults.snapRetainCount) options.snapRetainCount = config.autopurgeSnapRetainCount;
+  // autopurge.purgeInterval: 0 or less disables, as in ZooKeeper.
+  const purgeIntervalHours = Math.max(0, config.autopurgePurgeIntervalHours);
+  if (purgeIntervalHours !== fileStorageDefaults.purgeIntervalHours) options.purgeIntervalHours = purgeIntervalHours;
   if (extras.seed !== undefined) options.seed = extras.seed;
   if (extras.log !== undefined) options.log = extras.log;
   return options;

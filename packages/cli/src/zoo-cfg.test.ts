@@ -159,7 +159,7 @@ describe('resolveZooCfg: every key', () => {
     expect(zooCfg('zookeeper.jute.maxbuffer=2000000').config.juteMaxBufferBytes).toBe(2_000_000);
   });
 
-  it('durable-storage keys are kept and noticed as having no effect yet', () => {
+  it('durable-storage keys are kept; without a dataDir they are noticed as having no effect', () => {
     const { config, notices } = zooCfg(
       'autopurge.snapRetainCount=5\nautopurge.purgeInterval=24\nsnapCount=5000\npreAllocSize=1024\nforceSync=no\nglobalOutstandingLimit=500',
     );
@@ -171,7 +171,13 @@ describe('resolveZooCfg: every key', () => {
       forceSync: false,
       globalOutstandingLimit: 500,
     });
-    expect(notices.filter((notice) => /no effect until Vivarium has durable storage/.test(notice))).toHaveLength(6);
+    expect(notices.filter((notice) => /no effect without a dataDir/.test(notice))).toHaveLength(4);
+    expect(notices.filter((notice) => /no effect in Vivarium/.test(notice))).toHaveLength(2);
+  });
+
+  it('with a dataDir the storage keys take effect: no notice for them', () => {
+    const { notices } = zooCfg('dataDir=/var/zk\nautopurge.snapRetainCount=5\nautopurge.purgeInterval=24\nsnapCount=5000\nforceSync=no');
+    expect(notices.filter((notice) => /no effect/.test(notice))).toEqual([]);
   });
 
   it('autopurge.snapRetainCount below 3 becomes 3 with a notice, as ZooKeeper does', () => {

@@ -62,7 +62,7 @@ export interface ZooCfg {
   containerMaxNeverUsedIntervalMs: number;
   /** jute.maxbuffer: the largest frame and znode value. */
   juteMaxBufferBytes: number;
-  /** Durable-storage settings, accepted and kept; no effect until Vivarium stores to disk. */
+  /** Durable-storage settings: used with a dataDir (preAllocSize and globalOutstandingLimit are kept, no effect). */
   autopurgeSnapRetainCount: number;
   autopurgePurgeIntervalHours: number;
   snapCount: number;
@@ -178,8 +178,10 @@ const ignoredServerSystemProperties = new Set([
   'zookeeper.admin.enableServer', 'zookeeper.admin.serverPort',
 ]);
 
-/** Durable-storage keys: kept in the config, no effect yet. */
-const storageKeys = new Set(['autopurge.snapRetainCount', 'autopurge.purgeInterval', 'snapCount', 'preAllocSize', 'forceSync', 'globalOutstandingLimit']);
+/** Durable-storage keys: they take effect with a dataDir (FileStorage); without one the data lives in memory. */
+const storageKeys = new Set(['autopurge.snapRetainCount', 'autopurge.purgeInterval', 'snapCount', 'forceSync']);
+/** Kept in the config, no effect in Vivarium: the log is not preallocated, and there is no global request throttle yet. */
+const noEffectKeys = new Set(['preAllocSize', 'globalOutstandingLimit']);
 
 interface Setting {
   /** The key as written (error messages name it). */
@@ -314,7 +316,7 @@ export function resolveZooCfg(entries: readonly PropertyEntry[], options: Resolv
   const containerMaxNeverUsedIntervalMs = int('znode.container.maxNeverUsedIntervalMs', 0, 0, 'an integer >= 0 (milliseconds)', true);
   const juteMaxBufferBytes = int('jute.maxbuffer', 0xfffff, 1024, 'an integer >= 1024 (bytes)', true);
 
-  // Durable storage: kept, no effect yet.
+  // Durable storage: used by FileStorage when a dataDir is set.
   const snapRetainSetting = settings.get('autopurge.snapRetainCount');
   let autopurgeSnapRetainCount = int('autopurge.snapRetainCount', 3, -int32Max, 'an integer');
   if (autopurgeSnapRetainCount < 3) {
@@ -409,7 +411,8 @@ export function resolveZooCfg(entries: readonly PropertyEntry[], options: Resolv
   for (const [name, setting] of settings) {
     if (consumed.has(name)) {
       if (name === 'znode.container.maxPerMinute') notices.push(`${setting.origin}: ${setting.key}=${setting.value} accepted; Vivarium's container reaper has no rate limit yet`);
-      if (storageKeys.has(name)) notices.push(`${setting.origin}: ${setting.key}=${setting.value} accepted; no effect until Vivarium has durable storage`);
+      if (storageKeys.has(name) && dataDir === undefined) notices.push(`${setting.origin}: ${setting.key}=${setting.value} accepted; no effect without a dataDir (the data lives in memory)`);
+      if (noEffectKeys.has(name)) notices.push(`${setting.origin}: ${setting.key}=${setting.value} accepted; no effect in Vivarium`);
       continue;
     }
     const kind = ignoredServerKeys[name];
