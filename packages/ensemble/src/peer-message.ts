@@ -16,7 +16,7 @@ export interface Vote {
  */
 export type PeerMessage =
   | { type: 'vote'; round: number; vote: Vote; state: PeerState }
-  | { type: 'followerInfo'; acceptedEpoch: number; lastZxid: bigint; observer: boolean }
+  | { type: 'followerInfo'; acceptedEpoch: number; lastZxid: bigint; observer: boolean; connection: number }
   | { type: 'leaderInfo'; newEpoch: number }
   | { type: 'ackEpoch'; currentEpoch: number; lastZxid: bigint }
   | { type: 'sync'; mode: SyncMode; truncateTo: bigint; snapshot: Snapshot | undefined; txns: Txn[] }
@@ -39,6 +39,18 @@ export interface Envelope {
   from: number;
   to: number;
   message: PeerMessage;
+  /**
+   * ZAB messages (everything but votes) travel as if on one TCP connection per
+   * pair: numbered per link within the sender's incarnation, so a receiver sees
+   * a lost, duplicated or reordered message as what it would be on TCP, a
+   * broken connection, and never acts on a stream with a hole in it.
+   */
+  seq?: number;
+  incarnation?: number;
+  /** The receiver's incarnation as the sender last heard it (0: never heard from it). A restarted member drops what was meant for its previous run. */
+  toIncarnation?: number;
+  /** On leader-to-learner messages: the learner connection (from its FOLLOWERINFO) they belong to. */
+  connection?: number;
 }
 
 export function zxidOf(epoch: number, counter: number): bigint {

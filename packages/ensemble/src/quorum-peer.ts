@@ -13,6 +13,14 @@ export interface QuorumConfig {
   syncLimitTicks: number;
   /** A learner further behind than this many txns is sent a snapshot instead of a diff. */
   diffTxnsMax: number;
+  /**
+   * For testing the checkers only: break ZAB on purpose. 'commitWithoutQuorum'
+   * commits on the leader's own ack; 'applyOnProposal' makes learners apply
+   * proposals before they commit. The simulation must catch both.
+   */
+  brokenMode?: 'commitWithoutQuorum' | 'applyOnProposal' | undefined;
+  /** Distinguishes this run of the member from its earlier ones (a restart starts new connections). */
+  incarnation?: number;
 }
 
 interface LearnerHandle {
@@ -28,6 +36,8 @@ interface LearnerHandle {
   /** Sent UPTODATE: in the broadcast phase. */
   upToDate: boolean;
   lastHeardTick: number;
+  /** The learner's connection id: everything sent to it carries this, so it can drop what belonged to an older one. */
+  connection: number;
 }
 
 interface Proposal {
@@ -90,6 +100,14 @@ export class QuorumPeer implements WriteCoordinator {
   private learnerPhase: LearnerPhase = 'discovery';
   private lastHeardFromLeaderTick = 0;
   private readonly pendingProposals: Txn[] = [];
+  /** This learner's current connection to its leader; bumped each time it starts following. */
+  private connectionId = 0;
+
+  // the ZAB "connections": per-link sequence numbers
+  private readonly sentSeq = new Map<number, number>();
+  private readonly expectedSeq = new Map<number, { incarnation: number; next: number }>();
+  /** Each peer's incarnation as last heard from it, stamped on what we send it. */
+  private readonly peerIncarnation = new Map<number, number>();
 
   constructor(config: QuorumConfig, engine: Engine) {
     assert(config.voters.includes(config.myId) || config.observers.includes(config.myId), `QuorumPeer ${config.myId}: not in the configuration`);
@@ -151,12 +169,30 @@ export class QuorumPeer implements WriteCoordinator {
 
   receive(envelope: Envelope): void {
     const { from, message } = envelope;
+    const myIncarnation = this.config.incarnation ?? 0;
+    // Meant for an earlier run of this member: that connection died with it.
+    if (envelope.toIncarnation !== undefined && envelope.toIncarnation !== 0 && envelope.toIncarnation !== myIncarnation) return;
+    if (envelope.incarnation !== undefined) {
+      const known = this.peerIncarnation.get(from);
+      if (known !== undefined && known !== envelope.incarnation) {
+        // The peer restarted (any of its messages, a vote included, can tell us first): our connection to its
+        // previous run is gone, and nothing we send from now on may continue it.
+        this.connectionBroken(from, 'the peer restarted');
+        this.expectedSeq.delete(from);
+      }
+      this.peerIncarnation.set(from, envelope.incarnation);
+    }
     if (message.type === 'vote') {
       this.onVote(from, message.round, message.vote, message.state);
       return;
     }
+    if (!this.acceptInOrder(envelope)) return;
     if (this.stateValue === 'leading') this.onLeaderMessage(from, message);
-    else if (this.stateValue === 'following' || this.stateValue === 'observing') this.onLearnerMessage(from, message);
+    else if (this.stateValue === 'following' || this.stateValue === 'observing') {
+      // From the leader, only what belongs to this connection: older ones died with their sockets.
+      if (envelope.connection !== undefined && envelope.connection !== this.connectionId) return;
+      this.onLearnerMessage(from, message);
+    }
   }
 
   /** One tick of tickTime: election rebroadcasts and decisions, pings, and failure detection. */
@@ -277,7 +313,7 @@ export class QuorumPeer implements WriteCoordinator {
     switch (message.type) {
       case 'followerInfo': {
         const observer = message.observer || this.config.observers.includes(from);
-        const handle: LearnerHandle = { id: from, observer, acceptedEpoch: message.acceptedEpoch, lastZxid: undefined, syncSent: false, synced: false, upToDate: false, lastHeardTick: this.tickCount };
+        const handle: LearnerHandle = { id: from, observer, acceptedEpoch: message.acceptedEpoch, lastZxid: undefined, syncSent: false, synced: false, upToDate: false, lastHeardTick: this.tickCount, connection: message.connection };
         this.learners.set(from, handle);
         if (this.leaderPhase === 'discovery') this.maybeFinishDiscovery();
         else this.send(from, { type: 'leaderInfo', newEpoch: this.newEpoch });
@@ -338,7 +374,8 @@ export class QuorumPeer implements WriteCoordinator {
     if (learner.syncSent || learner.lastZxid === undefined) return;
     const leaderZxid = this.engine.lastProcessedZxid;
     const theirs = learner.lastZxid;
-    const logged = this.storage.readLogAfter(0n);
+    // Only committed txns go into a sync; proposals still in flight follow it as proposals.
+    const logged = this.storage.readLogAfter(0n).filter((t) => t.zxid <= leaderZxid);
     const history = new Set(logged.map((t) => t.zxid));
     const logStart = logged[0]?.zxid;
     let mode: SyncMode;
@@ -456,7 +493,7 @@ export class QuorumPeer implements WriteCoordinator {
     if (this.leaderPhase !== 'broadcast') return;
     while (this.proposals.length > 0) {
       const oldest = this.proposals[0] as Proposal;
-      if (!this.hasQuorum([...oldest.acks])) break;
+      if (this.config.brokenMode !== 'commitWithoutQuorum' && !this.hasQuorum([...oldest.acks])) break;
       this.proposals.shift();
       const txn = oldest.txn;
       for (const learner of this.learners.values()) {
@@ -495,12 +532,13 @@ export class QuorumPeer implements WriteCoordinator {
     this.learnerPhase = 'discovery';
     this.lastHeardFromLeaderTick = this.tickCount;
     this.pendingProposals.length = 0;
+    this.connectionId++;
     this.sendFollowerInfo();
   }
 
   private sendFollowerInfo(): void {
     if (this.leaderId === undefined) return;
-    this.send(this.leaderId, { type: 'followerInfo', acceptedEpoch: this.acceptedEpoch, lastZxid: this.lastLoggedZxid, observer: this.isObserver });
+    this.send(this.leaderId, { type: 'followerInfo', acceptedEpoch: this.acceptedEpoch, lastZxid: this.lastLoggedZxid, observer: this.isObserver, connection: this.connectionId });
   }
 
   private onLearnerMessage(from: number, message: PeerMessage): void {
@@ -539,6 +577,7 @@ export class QuorumPeer implements WriteCoordinator {
         this.storage.flush();
         this.lastLoggedZxid = message.txn.zxid;
         this.pendingProposals.push(message.txn);
+        if (this.config.brokenMode === 'applyOnProposal' && this.learnerPhase === 'broadcast') this.engine.applyCommitted(message.txn);
         // During synchronisation the NEWLEADER ack covers these; afterwards each is acked.
         if (this.learnerPhase === 'broadcast') this.send(from, { type: 'ack', zxid: message.txn.zxid });
         return;
@@ -546,6 +585,7 @@ export class QuorumPeer implements WriteCoordinator {
       case 'commit': {
         const next = this.pendingProposals.shift();
         assert(next !== undefined && next.zxid === message.zxid, `member ${this.config.myId}: commit 0x${message.zxid.toString(16)} but next pending is 0x${next?.zxid.toString(16)}`);
+        if (this.config.brokenMode === 'applyOnProposal' && next.zxid <= this.engine.lastProcessedZxid) return;
         this.engine.applyCommitted(next);
         this.events.push({ type: 'committed', zxid: next.zxid });
         return;
@@ -613,6 +653,37 @@ export class QuorumPeer implements WriteCoordinator {
     if (this.learnerPhase === 'discovery') this.sendFollowerInfo();
   }
 
+  // ------------------------------------------------------------------ connections
+
+  /**
+   * The stream from `from` as TCP would deliver it: a duplicate is dropped; a
+   * hole (a lost or overtaken message) breaks the connection, and what was
+   * built on it is torn down exactly as when a socket dies.
+   */
+  private acceptInOrder(envelope: Envelope): boolean {
+    if (envelope.seq === undefined) return true;
+    const incarnation = envelope.incarnation ?? 0;
+    const expected = this.expectedSeq.get(envelope.from);
+    if (expected === undefined || expected.incarnation !== incarnation) {
+      // A new incarnation of the sender: a new connection starts at whatever number arrives.
+      if (expected !== undefined) this.connectionBroken(envelope.from, 'the peer restarted');
+      this.expectedSeq.set(envelope.from, { incarnation, next: envelope.seq + 1 });
+      return true;
+    }
+    if (envelope.seq < expected.next) return false;
+    if (envelope.seq > expected.next) this.connectionBroken(envelope.from, `message ${expected.next} lost or overtaken`);
+    expected.next = envelope.seq + 1;
+    return true;
+  }
+
+  private connectionBroken(peer: number, reason: string): void {
+    if ((this.stateValue === 'following' || this.stateValue === 'observing') && peer === this.leaderId) {
+      this.stepDown(`connection to leader ${peer} broken: ${reason}`);
+    } else if (this.stateValue === 'leading' && this.learners.delete(peer)) {
+      this.events.push({ type: 'stepDown', reason: `dropped learner ${peer}: ${reason}` });
+    }
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private hasQuorum(ids: readonly number[]): boolean {
@@ -626,7 +697,16 @@ export class QuorumPeer implements WriteCoordinator {
   }
 
   private send(to: number, message: PeerMessage): void {
-    this.outbox.push({ from: this.config.myId, to, message });
+    const incarnation = this.config.incarnation ?? 0;
+    const toIncarnation = this.peerIncarnation.get(to) ?? 0;
+    if (message.type === 'vote') {
+      this.outbox.push({ from: this.config.myId, to, message, incarnation, toIncarnation });
+    } else {
+      const seq = (this.sentSeq.get(to) ?? 0) + 1;
+      this.sentSeq.set(to, seq);
+      const connection = this.stateValue === 'leading' ? this.learners.get(to)?.connection : undefined;
+      this.outbox.push({ from: this.config.myId, to, message, seq, incarnation, toIncarnation, ...(connection === undefined ? {} : { connection }) });
+    }
     this.onOutbox?.();
   }
 

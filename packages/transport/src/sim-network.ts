@@ -6,11 +6,13 @@ import type { Transport } from './transport.ts';
 export interface LinkFaults {
   dropProbability: number;
   duplicateProbability: number;
+  /** Chance that a message ignores the link's FIFO order and may overtake earlier ones. */
+  reorderProbability: number;
   delayMinMs: number;
   delayMaxMs: number;
 }
 
-const healthy: LinkFaults = { dropProbability: 0, duplicateProbability: 0, delayMinMs: 0, delayMaxMs: 0 };
+const healthy: LinkFaults = { dropProbability: 0, duplicateProbability: 0, reorderProbability: 0, delayMinMs: 0, delayMaxMs: 0 };
 
 interface InFlight {
   deliverAtMs: number;
@@ -41,10 +43,12 @@ export class SimNetwork implements Transport, ManualClockListener {
   /** member -> partition group; members in different groups cannot talk. */
   private groupOf = new Map<number, number>();
   private queue: InFlight[] = [];
+  /** The latest delivery time scheduled per link: delays keep FIFO order, as TCP does. */
+  private readonly lastDeliveryByLink = new Map<string, number>();
   private sequence = 0;
   private pumping = false;
   /** Counters, for reports and assertions. */
-  readonly stats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
+  readonly stats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, reordered: 0 };
   /** Every delivery, folded into a hash: equal seeds and steps give equal hashes. */
   private traceHashValue = 0x811c9dc5;
   onActivity: (() => void) | undefined;
@@ -140,7 +144,15 @@ export class SimNetwork implements Transport, ManualClockListener {
   private enqueue(envelope: Envelope, faults: LinkFaults): void {
     const span = faults.delayMaxMs - faults.delayMinMs;
     const delay = faults.delayMinMs + (span > 0 ? this.random.nextInt(span + 1) : 0);
-    this.queue.push({ deliverAtMs: this.nowMs() + delay, sequence: this.sequence++, envelope });
+    const link = `${envelope.from}->${envelope.to}`;
+    let deliverAtMs = this.nowMs() + delay;
+    if (!this.chance(faults.reorderProbability)) {
+      deliverAtMs = Math.max(deliverAtMs, this.lastDeliveryByLink.get(link) ?? deliverAtMs);
+      this.lastDeliveryByLink.set(link, deliverAtMs);
+    } else {
+      this.stats.reordered++;
+    }
+    this.queue.push({ deliverAtMs, sequence: this.sequence++, envelope });
   }
 
   private chance(probability: number): boolean {

@@ -19,6 +19,8 @@ export interface EnsembleOptions extends Partial<Omit<EngineConfig, 'memberId'>>
   syncLimitTicks?: number;
   /** A learner further behind than this is sent a snapshot. Default 1000. */
   diffTxnsMax?: number;
+  /** Test-only: break ZAB on purpose so the simulation's checkers can prove they catch it. */
+  brokenMode?: 'commitWithoutQuorum' | 'applyOnProposal';
 }
 
 export interface EnsembleClientOptions {
@@ -141,6 +143,8 @@ export class Ensemble {
   private readonly listeners: ClientListener[] = [];
   /** Clients this ensemble handed out: waitForLeader also waits for them to reconnect. */
   private readonly clients = new Set<ZooKeeperClient>();
+  private readonly backgroundFailures: unknown[] = [];
+  private readonly incarnations = new Map<number, number>();
   private closed = false;
   /** Peer events of every member, in order: the trace tests and the safety checker read. */
   readonly trace: Array<{ member: number; atMs: number; event: PeerEvent }> = [];
@@ -176,18 +180,22 @@ export class Ensemble {
   }
 
   quorumConfig(id: number): QuorumConfig {
+    const incarnation = (this.incarnations.get(id) ?? 0) + 1;
+    this.incarnations.set(id, incarnation);
     return {
+      incarnation,
       myId: id,
       voters: this.voterIds,
       observers: this.observerIds,
       initLimitTicks: this.options.initLimitTicks ?? 10,
       syncLimitTicks: this.options.syncLimitTicks ?? 5,
       diffTxnsMax: this.options.diffTxnsMax ?? 1000,
+      brokenMode: this.options.brokenMode,
     };
   }
 
   createEngine(id: number, storage: InMemoryStorage): Engine {
-    const { members: _m, observers: _o, seed: _s, clock: _c, initLimitTicks: _i, syncLimitTicks: _y, diffTxnsMax: _d, ...engineOptions } = this.options;
+    const { members: _m, observers: _o, seed: _s, clock: _c, initLimitTicks: _i, syncLimitTicks: _y, diffTxnsMax: _d, brokenMode: _b, ...engineOptions } = this.options;
     return new Engine({ ...engineOptions, memberId: id, clock: this.clock, random: this.random.fork(`member-${id}`), storage });
   }
 
@@ -307,7 +315,13 @@ export class Ensemble {
     this.pumpScheduled = true;
     queueMicrotask(() => {
       this.pumpScheduled = false;
-      if (!this.closed) this.settle();
+      if (this.closed) return;
+      try {
+        this.settle();
+      } catch (error) {
+        // A broken invariant found in the background surfaces at the next checkSafety(), never as an unhandled error.
+        this.backgroundFailures.push(error);
+      }
     });
   }
 
@@ -366,6 +380,8 @@ export class Ensemble {
    * each member's own structure is sound.
    */
   checkSafety(): void {
+    const failure = this.backgroundFailures.shift();
+    if (failure !== undefined) throw failure;
     const history = new Map<bigint, string>();
     for (const member of this.members) {
       if (!member.isRunning) continue;

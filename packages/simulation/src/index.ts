@@ -1,0 +1,2 @@
+export { runSimulation, faultKinds, type FaultKind, type SimulationOptions, type SimulationResult } from './simulation.ts';
+export type * from './history.ts';

@@ -1,0 +1,370 @@
+import type { ZooKeeperClient } from '@vivarium/client';
+import { ErrorCode, ZooKeeperError } from '@vivarium/protocol';
+import { createEnsemble, type Ensemble, type EnsembleMember } from '@vivarium/server';
+import { SeededRandom, type Random } from '@vivarium/store';
+import type { History, MemberLog, Operation, ZnodeOp } from './history.ts';
+
+export interface SimulationOptions {
+  seed: number;
+  /** Voting members: 3 or 5. */
+  members?: number;
+  clients?: number;
+  /** Steps of the fault phase; each step runs stepMs of simulated time. */
+  steps?: number;
+  stepMs?: number;
+  tickTimeMs?: number;
+  /** Test-only: run a deliberately broken ZAB so the checkers can prove they catch it. */
+  brokenMode?: 'commitWithoutQuorum' | 'applyOnProposal';
+  /** Called with the ensemble before the run starts, for debugging a seed. */
+  observe?: (ensemble: Ensemble) => void;
+}
+
+/** Fault kinds the swarm can enable; each seed draws which are on and how often they strike. */
+export const faultKinds = ['partitionHalves', 'isolateLeader', 'bridge', 'drop', 'delay', 'duplicate', 'crash', 'restart', 'heal', 'clockJump'] as const;
+export type FaultKind = (typeof faultKinds)[number];
+
+export interface SimulationResult {
+  seed: number;
+  members: number;
+  operations: number;
+  faults: Record<FaultKind, number>;
+  /** Readable violations found by the run itself (safety assertions, liveness, durability); checkers add theirs. */
+  violations: string[];
+  history: History;
+  /** Same seed and steps give the same hash. */
+  traceHash: string;
+  simulatedMs: number;
+}
+
+const paths = ['/k0', '/k1', '/k2', '/k3', '/q'];
+
+/**
+ * One seeded simulation: an ensemble on the manual clock and the in-memory
+ * network, several clients running a random workload while a swarm-drawn
+ * fault schedule partitions, crashes, restarts and delays members; then a
+ * heal and a liveness phase that must make progress. Every client operation
+ * is recorded with its call and return times and outcome for the checkers.
+ */
+export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
+  const random: Random = new SeededRandom(options.seed);
+  const members = options.members ?? 3;
+  const clientCount = options.clients ?? 4;
+  const steps = options.steps ?? 120;
+  const tickTimeMs = options.tickTimeMs ?? 1000;
+  const stepMs = options.stepMs ?? 250;
+  // Swarm testing: each fault kind is on or off for this seed, with its own rate.
+  const rates = Object.fromEntries(faultKinds.map((kind) => [kind, random.nextFloat() < 0.6 ? random.nextFloat() * 0.12 : 0])) as Record<FaultKind, number>;
+  const faults = Object.fromEntries(faultKinds.map((kind) => [kind, 0])) as Record<FaultKind, number>;
+  const violations: string[] = [];
+  const operations: Operation[] = [];
+  const ensemble = createEnsemble({
+    members,
+    seed: options.seed,
+    tickTimeMs,
+    initLimitTicks: 5,
+    syncLimitTicks: 3,
+    ...(options.brokenMode === undefined ? {} : { brokenMode: options.brokenMode }),
+  });
+  options.observe?.(ensemble);
+  const startMs = ensemble.clock.nowMs();
+  const clients: Array<ZooKeeperClient | undefined> = [];
+  const busy: boolean[] = [];
+  let nextOpId = 1;
+
+  const safely = async (what: string, action: () => Promise<void> | void): Promise<boolean> => {
+    try {
+      await action();
+      return true;
+    } catch (error) {
+      violations.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    }
+  };
+
+  const openClient = async (index: number): Promise<void> => {
+    const running = ensemble.members.filter((m) => m.isServing);
+    if (running.length === 0) return;
+    const member = running[random.nextInt(running.length)] as EnsembleMember;
+    clients[index] = await withDeadline(ensemble, ensemble.client({ member: member.id, sessionTimeoutMs: 6000 }), 30_000);
+  };
+
+  /** Issue one random operation from client `index` and record it when it settles. */
+  const issue = (index: number): void => {
+    const client = clients[index];
+    if (client === undefined || busy[index] === true) return;
+    if (client.state === 'expired' || client.state === 'closed') {
+      clients[index] = undefined;
+      return;
+    }
+    const op = randomOp(random);
+    const record: Operation = {
+      id: nextOpId++,
+      client: index,
+      session: client.sessionId.toString(16),
+      op,
+      callMs: ensemble.clock.nowMs() - startMs,
+      returnMs: Number.POSITIVE_INFINITY,
+      outcome: { kind: 'unknown' },
+    };
+    operations.push(record);
+    busy[index] = true;
+    void perform(client, op).then(
+      (value) => {
+        record.outcome = { kind: 'ok', value };
+        record.returnMs = ensemble.clock.nowMs() - startMs;
+        record.zxid = client.lastZxidSeen;
+      },
+      (error: unknown) => {
+        record.returnMs = ensemble.clock.nowMs() - startMs;
+        const code = error instanceof ZooKeeperError ? error.code : ErrorCode.systemError;
+        // Connection loss and expiry say nothing about whether the write happened: maybe applied.
+        record.outcome = code === ErrorCode.connectionLoss || code === ErrorCode.sessionExpired || code === ErrorCode.operationTimeout
+          ? { kind: 'unknown' }
+          : { kind: 'error', code };
+      },
+    ).finally(() => {
+      busy[index] = false;
+    });
+  };
+
+  const injectFault = (): void => {
+    for (const kind of faultKinds) {
+      if (!(random.nextFloat() < rates[kind])) continue;
+      faults[kind]++;
+      const ids = ensemble.members.map((m) => m.id);
+      switch (kind) {
+        case 'partitionHalves': {
+          const shuffled = shuffle(random, ids);
+          const cut = 1 + random.nextInt(ids.length - 1);
+          ensemble.partition(shuffled.slice(0, cut), shuffled.slice(cut));
+          break;
+        }
+        case 'isolateLeader': {
+          const leader = ensemble.leader();
+          if (leader !== undefined) ensemble.isolate(leader.id);
+          break;
+        }
+        case 'bridge': {
+          // One member talks to both halves; the halves cannot talk to each other.
+          const shuffled = shuffle(random, ids);
+          const bridge = shuffled[0] as number;
+          const rest = shuffled.slice(1);
+          const half = Math.ceil(rest.length / 2);
+          for (const a of rest.slice(0, half)) for (const b of rest.slice(half)) {
+            ensemble.network.setLinkFaults(a, b, { dropProbability: 1 });
+            ensemble.network.setLinkFaults(b, a, { dropProbability: 1 });
+          }
+          void bridge;
+          break;
+        }
+        case 'drop':
+          ensemble.network.setDefaultFaults({ dropProbability: random.nextFloat() * 0.2 });
+          break;
+        case 'delay': {
+          const max = 1 + random.nextInt(3 * tickTimeMs);
+          ensemble.network.setDefaultFaults({ delayMinMs: 0, delayMaxMs: max });
+          break;
+        }
+        case 'duplicate':
+          ensemble.network.setDefaultFaults({ duplicateProbability: random.nextFloat() * 0.2 });
+          break;
+        case 'crash': {
+          const running = ensemble.members.filter((m) => m.isRunning);
+          // Keep at least one member up; a crash loses what was not flushed.
+          if (running.length > 1) (running[random.nextInt(running.length)] as EnsembleMember).crash();
+          break;
+        }
+        case 'restart': {
+          const down = ensemble.members.filter((m) => !m.isRunning);
+          if (down.length > 0) (down[random.nextInt(down.length)] as EnsembleMember).restart();
+          break;
+        }
+        case 'heal':
+          ensemble.heal();
+          ensemble.network.clearFaults();
+          break;
+        case 'clockJump':
+          // Time jumps ahead at once, without clients getting a chance to ping.
+          ensemble.advance(tickTimeMs * (1 + random.nextInt(4)));
+          break;
+      }
+    }
+  };
+
+  await safely('start', async () => {
+    await ensemble.waitForLeader();
+    for (let i = 0; i < clientCount; i++) await openClient(i);
+  });
+
+  // The fault phase.
+  for (let step = 0; step < steps && violations.length === 0; step++) {
+    await safely(`step ${step}`, async () => {
+      injectFault();
+      for (let i = 0; i < clientCount; i++) {
+        if (clients[i] === undefined && random.nextFloat() < 0.3) await openClientQuietly(openClient, i);
+        if (random.nextFloat() < 0.7) issue(i);
+      }
+      await ensemble.run(stepMs);
+      ensemble.checkSafety();
+    });
+  }
+
+  // Heal, then a liveness phase that must make progress.
+  await safely('liveness', async () => {
+    ensemble.heal();
+    ensemble.network.clearFaults();
+    for (const member of ensemble.members) if (!member.isRunning) member.restart();
+    await ensemble.waitForLeader(120_000);
+    // Let every outstanding operation settle.
+    for (let i = 0; i < 200 && busy.some((b) => b); i++) await ensemble.run(stepMs);
+    const probe = await withDeadline(ensemble, ensemble.client({ sessionTimeoutMs: 6000 }), 60_000);
+    await withDeadline(ensemble, probe.create('/liveness', null).then(() => undefined, (error: unknown) => {
+      if (!(error instanceof ZooKeeperError && error.code === ErrorCode.nodeExists)) throw error;
+    }), 60_000);
+    await ensemble.run(5 * tickTimeMs);
+    ensemble.checkSafety();
+    const digests = ensemble.members.filter((m) => m.isServing).map((m) => ({ member: m.id, lastZxid: m.engine.lastProcessedZxid, digest: treeDigest(m) }));
+    const leaderZxid = ensemble.leader()?.engine.lastProcessedZxid;
+    for (const d of digests) {
+      const reference = digests.find((x) => x.lastZxid === d.lastZxid);
+      if (reference !== undefined && reference.digest !== d.digest) violations.push(`members ${reference.member} and ${d.member} differ at zxid 0x${d.lastZxid.toString(16)}`);
+      if (leaderZxid !== undefined && d.lastZxid !== leaderZxid) violations.push(`member ${d.member} not caught up after heal: 0x${d.lastZxid.toString(16)} vs leader 0x${leaderZxid.toString(16)}`);
+    }
+  });
+
+  const memberLogs: MemberLog[] = ensemble.members.map((member) => ({
+    member: member.id,
+    committed: ensemble.committedHistory(member.id).map((zxid) => ({ zxid, fingerprint: fingerprintOf(member, zxid) })),
+    establishedEpochs: ensemble.trace.flatMap((t) => (t.member === member.id && t.event.type === 'established' ? [{ epoch: t.event.epoch, leader: t.event.leader }] : [])),
+  }));
+  const simulatedMs = ensemble.clock.nowMs() - startMs;
+  const traceHash = ensemble.traceHash;
+  await ensemble.close();
+  return {
+    seed: options.seed,
+    members,
+    operations: operations.length,
+    faults,
+    violations,
+    history: { seed: options.seed, operations, watches: [], members: memberLogs },
+    traceHash,
+    simulatedMs,
+  };
+}
+
+async function openClientQuietly(open: (index: number) => Promise<void>, index: number): Promise<void> {
+  try {
+    await open(index);
+  } catch {
+    // No member could take a session right now: try again on a later step.
+  }
+}
+
+/** Await `promise` while driving simulated time; fail if it takes longer than `maxMs` of it. */
+async function withDeadline<T>(ensemble: Ensemble, promise: Promise<T>, maxMs: number): Promise<T> {
+  let settled = false;
+  void promise.then(() => { settled = true; }, () => { settled = true; });
+  const start = ensemble.clock.nowMs();
+  while (!settled) {
+    if (ensemble.clock.nowMs() - start > maxMs) throw new Error(`no result within ${maxMs} ms of simulated time`);
+    await ensemble.run(100);
+  }
+  return promise;
+}
+
+function shuffle<T>(random: Random, items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = random.nextInt(i + 1);
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+}
+
+function randomOp(random: Random): ZnodeOp | { type: 'multi'; ops: ZnodeOp[] } {
+  const path = paths[random.nextInt(paths.length)] as string;
+  const value = `v${random.nextInt(1000)}`;
+  const version = random.nextFloat() < 0.5 ? -1 : random.nextInt(4);
+  switch (random.nextInt(8)) {
+    case 0:
+      return { type: 'create', path, data: value, sequential: false, ephemeral: random.nextFloat() < 0.3 };
+    case 1:
+      return { type: 'delete', path, version };
+    case 2:
+    case 3:
+      return { type: 'setData', path, data: value, version };
+    case 4:
+      return { type: 'getData', path };
+    case 5:
+      return { type: 'exists', path };
+    case 6: {
+      const other = paths[random.nextInt(paths.length)] as string;
+      return { type: 'multi', ops: [{ type: 'check', path, version }, { type: 'setData', path: other, data: value, version: -1 }] };
+    }
+    default:
+      return { type: 'create', path: '/q/s-', data: value, sequential: true, ephemeral: false };
+  }
+}
+
+async function perform(client: ZooKeeperClient, op: ZnodeOp | { type: 'multi'; ops: ZnodeOp[] }): Promise<unknown> {
+  const bytes = (data: string | null) => (data === null ? null : new TextEncoder().encode(data));
+  const text = (data: Uint8Array | null) => (data === null ? null : new TextDecoder().decode(data));
+  switch (op.type) {
+    case 'create':
+      if (op.sequential) await ensureParent(client, '/q');
+      return client.create(op.path, bytes(op.data), { mode: op.sequential ? 'persistentSequential' : op.ephemeral ? 'ephemeral' : 'persistent' });
+    case 'delete':
+      await client.delete(op.path, op.version);
+      return null;
+    case 'setData':
+      return { version: (await client.setData(op.path, bytes(op.data), op.version)).version };
+    case 'getData': {
+      const { data, stat } = await client.getData(op.path);
+      return { data: text(data), version: stat.version };
+    }
+    case 'exists': {
+      const stat = await client.exists(op.path);
+      return stat === null ? null : { version: stat.version };
+    }
+    case 'check':
+      throw new Error('check only inside multi');
+    case 'multi': {
+      const transaction = client.transaction();
+      for (const sub of op.ops) {
+        if (sub.type === 'check') transaction.check(sub.path, sub.version);
+        else if (sub.type === 'setData') transaction.setData(sub.path, bytes(sub.data), sub.version);
+        else if (sub.type === 'delete') transaction.delete(sub.path, sub.version);
+        else if (sub.type === 'create') transaction.create(sub.path, bytes(sub.data));
+      }
+      const results = await transaction.commit();
+      return results.map((r) => (r.type === 'setData' ? { version: r.stat.version } : null));
+    }
+  }
+}
+
+async function ensureParent(client: ZooKeeperClient, path: string): Promise<void> {
+  try {
+    await client.create(path, null);
+  } catch (error) {
+    if (!(error instanceof ZooKeeperError && error.code === ErrorCode.nodeExists)) throw error;
+  }
+}
+
+/** A digest of a member's whole tree: paths, data and versions (not times or session ids). */
+function treeDigest(member: EnsembleMember): string {
+  let hash = 0x811c9dc5;
+  const nodes = [...member.engine.database.tree.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [path, node] of nodes) {
+    const text = `${path}|${node.data === null ? '-' : [...node.data].join(',')}|${node.version}|${node.storedCversion}|${node.aversion}|${node.kind}`;
+    for (let i = 0; i < text.length; i++) {
+      hash ^= text.charCodeAt(i);
+      hash = Math.imul(hash, 0x01000193);
+    }
+  }
+  return (hash >>> 0).toString(16);
+}
+
+function fingerprintOf(member: EnsembleMember, zxid: bigint): string {
+  const txn = member.storage.readLogAfter(zxid - 1n).find((t) => t.zxid === zxid);
+  return txn === undefined ? '?' : JSON.stringify(txn.body, (_, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? [...v] : v));
+}
