@@ -1,7 +1,10 @@
 /**
  * The versioned msgpackr codec for records between members and on disk: txns
- * (the transaction log, ZAB proposals) and snapshots (whole, or streamed in
- * parts so a million-node tree never has to sit in one buffer).
+ * (the transaction log, ZAB proposals), snapshots (whole, or streamed in
+ * parts so a million-node tree never has to sit in one buffer), and peer
+ * envelopes (every ZAB message between members, for the worker and TCP
+ * transports; a forwarded client write carries its request in ZooKeeper's
+ * jute encoding).
  *
  * Every record is `[codecVersion byte][record type byte][one msgpack value]`.
  * The msgpack value is a positional array, never a map: compact, and the field
@@ -14,12 +17,16 @@
  * surrogate is written as U+FFFD, as a UTF-8 wire would; msgpackr would
  * otherwise keep or replace it depending on the string's length).
  *
- * The record shapes are declared here because protocol sits below store; they
- * are the same shapes as the store's `Txn` and `Snapshot` (the server checks
- * at compile time that the two stay identical).
+ * The record shapes are declared here because protocol sits below store and
+ * ensemble; they are the same shapes as the store's `Txn` and `Snapshot` (the
+ * server checks at compile time that the two stay identical) and the
+ * ensemble's `Envelope` (checked the same way by the transport package).
  */
 import { Packr, Unpackr } from 'msgpackr';
-import type { Acl, Data } from './records.ts';
+import { JuteDecodeError } from './jute-decode-error.ts';
+import { OpCode } from './op-codes.ts';
+import type { Acl, Data, Id, Request } from './records.ts';
+import { decodeRequest, encodeRequest } from './request-codec.ts';
 
 /** Written as the first byte of every record; a reader refuses a version it does not know. */
 export const memberCodecVersion = 1;
@@ -31,7 +38,10 @@ export const MemberRecordType = {
   snapshotNodes: 4,
   snapshotSessions: 5,
   snapshotEnd: 6,
+  /** One message between members (an Envelope: from, to, and a PeerMessage). */
+  peerEnvelope: 7,
 } as const;
+const recordTypeMax = MemberRecordType.peerEnvelope;
 export type MemberRecordTypeValue = (typeof MemberRecordType)[keyof typeof MemberRecordType];
 
 /** The store's NodeKind values: persistent, ephemeral, container, ttl. */
@@ -138,6 +148,70 @@ export interface SnapshotRecord {
   sessions: SessionRecordShape[];
 }
 
+// ---------------------------------------------------------------- peer messages (= ensemble's Envelope / PeerMessage)
+
+/** A client write as the store queues it: the jute request of one of these types. */
+export type WriteRequestRecord = Extract<Request, {
+  type: typeof OpCode.create | typeof OpCode.create2 | typeof OpCode.createContainer | typeof OpCode.createTtl
+    | typeof OpCode.delete | typeof OpCode.deleteContainer | typeof OpCode.setData | typeof OpCode.multi | typeof OpCode.setAcl;
+}>;
+
+/** The store's WriteOp. */
+export type WriteOpRecord =
+  | { kind: 'request'; request: WriteRequestRecord }
+  | { kind: 'createSession'; sessionId: bigint; timeoutMs: number; passwd: Uint8Array }
+  | { kind: 'closeSession'; sessionId: bigint }
+  | { kind: 'deleteContainer'; path: string }
+  | { kind: 'fail'; err: number };
+
+/** The store's WriteIntent: a write a follower forwards to the leader. */
+export interface WriteIntentRecord {
+  origin: { memberId: number; requestId: number } | undefined;
+  sessionId: bigint;
+  authIds: readonly Id[];
+  op: WriteOpRecord;
+}
+
+export type PeerStateRecord = 'looking' | 'following' | 'leading' | 'observing';
+export type SyncModeRecord = 'diff' | 'truncDiff' | 'trunc' | 'snap';
+export interface VoteRecord {
+  leader: number;
+  zxid: bigint;
+  peerEpoch: number;
+}
+
+/** The ensemble's PeerMessage. */
+export type PeerMessageRecord =
+  | { type: 'vote'; round: number; vote: VoteRecord; state: PeerStateRecord }
+  | { type: 'followerInfo'; acceptedEpoch: number; lastZxid: bigint; observer: boolean; connection: number }
+  | { type: 'leaderInfo'; newEpoch: number }
+  | { type: 'ackEpoch'; currentEpoch: number; lastZxid: bigint }
+  | { type: 'sync'; mode: SyncModeRecord; truncateTo: bigint; snapshot: SnapshotRecord | undefined; txns: TxnRecord[] }
+  | { type: 'newLeader'; epoch: number }
+  | { type: 'ackNewLeader'; epoch: number }
+  | { type: 'upToDate' }
+  | { type: 'proposal'; txn: TxnRecord }
+  | { type: 'ack'; zxid: bigint }
+  | { type: 'commit'; zxid: bigint }
+  | { type: 'inform'; txn: TxnRecord }
+  | { type: 'forward'; intent: WriteIntentRecord }
+  | { type: 'syncRequest'; requestId: number }
+  | { type: 'syncReply'; requestId: number }
+  | { type: 'ping'; touched: bigint[] };
+
+/** The ensemble's Envelope: the message and its link stamps (sequence, incarnations, learner connection), each written only when present. */
+export interface EnvelopeRecord {
+  from: number;
+  to: number;
+  message: PeerMessageRecord;
+  seq?: number;
+  incarnation?: number;
+  toIncarnation?: number;
+  connection?: number;
+}
+
+const envelopeStamps = ['seq', 'incarnation', 'toIncarnation', 'connection'] as const;
+
 /** The parts a streamed snapshot is made of, in this order: head, nodes*, sessions*, end. */
 export type SnapshotPart =
   | { type: 'head'; formatVersion: number; lastZxid: bigint; nodeCount: number; sessionCount: number }
@@ -176,6 +250,9 @@ export interface MemberCodec {
   /** A snapshot as a sequence of records, `nodesPerPart` nodes (and sessions) per record. */
   encodeSnapshotParts(snapshot: SnapshotRecord, nodesPerPart?: number): Generator<Uint8Array>;
   decodeSnapshotPart(bytes: Uint8Array): SnapshotPart;
+  /** One message between members. Every field is checked on decode: a peer's garbage is a MemberCodecError, never a bad message. */
+  encodeEnvelope(envelope: EnvelopeRecord): Uint8Array;
+  decodeEnvelope(bytes: Uint8Array): EnvelopeRecord;
   /** The record type byte of an encoded record, after checking its version byte. */
   recordTypeOf(bytes: Uint8Array): MemberRecordTypeValue;
 }
@@ -233,20 +310,8 @@ export function createMemberCodec(): MemberCodec {
   return {
     encodeTxn: (txn) => record(MemberRecordType.txn, txnTuple(txn)),
     decodeTxn: (bytes) => txnOf(open(bytes, [MemberRecordType.txn], 'txn').value),
-    encodeSnapshot: (snapshot) => {
-      const { table, nodes } = nodesTuple(snapshot.nodes);
-      return record(MemberRecordType.snapshot, [
-        int('formatVersion', snapshot.formatVersion), big('lastZxid', snapshot.lastZxid), table, nodes, snapshot.sessions.map(sessionTuple),
-      ]);
-    },
-    decodeSnapshot: (bytes) => {
-      const r = new Reader(open(bytes, [MemberRecordType.snapshot], 'snapshot').value, 'snapshot', 5);
-      const formatVersion = r.int();
-      const lastZxid = r.big();
-      const nodes = nodesOf(r.array(), r.array());
-      const sessions = r.array().map(sessionOf);
-      return { formatVersion, lastZxid, nodes, sessions };
-    },
+    encodeSnapshot: (snapshot) => record(MemberRecordType.snapshot, snapshotTuple(snapshot)),
+    decodeSnapshot: (bytes) => snapshotOf(open(bytes, [MemberRecordType.snapshot], 'snapshot').value),
     *encodeSnapshotParts(snapshot, nodesPerPart = snapshotNodesPerPartDefault) {
       if (!Number.isInteger(nodesPerPart) || nodesPerPart < 1) throw new RangeError(`nodesPerPart must be a positive integer, got ${nodesPerPart}`);
       const nodeCount = snapshot.nodes.length;
@@ -283,6 +348,23 @@ export function createMemberCodec(): MemberCodec {
           return { type: 'end', nodeCount: r.int(), sessionCount: r.int() };
         }
       }
+    },
+    encodeEnvelope: (envelope) => {
+      const tuple: unknown[] = [int('from', envelope.from), int('to', envelope.to), peerMessageTuple(envelope.message)];
+      for (const stamp of envelopeStamps) {
+        const value = envelope[stamp];
+        tuple.push(value === undefined ? null : int(stamp, value));
+      }
+      return record(MemberRecordType.peerEnvelope, tuple);
+    },
+    decodeEnvelope: (bytes) => {
+      const r = new Reader(open(bytes, [MemberRecordType.peerEnvelope], 'envelope').value, 'envelope', 3 + envelopeStamps.length);
+      const envelope: EnvelopeRecord = { from: r.int(), to: r.int(), message: peerMessageOf(r.array()) };
+      for (const stamp of envelopeStamps) {
+        const value = r.intOrNull();
+        if (value !== null) envelope[stamp] = value;
+      }
+      return envelope;
     },
     recordTypeOf: checkedType,
   };
@@ -338,7 +420,7 @@ function checkedType(bytes: Uint8Array): MemberRecordTypeValue {
   }
   if (version !== memberCodecVersion) throw new MemberCodecError('malformed', `record has codec version ${version}; this Vivarium reads version ${memberCodecVersion}`, version);
   const type = bytes[1] as number;
-  if (type < MemberRecordType.txn || type > MemberRecordType.snapshotEnd) throw new MemberCodecError('malformed', `unknown record type ${type}`);
+  if (type < MemberRecordType.txn || type > recordTypeMax) throw new MemberCodecError('malformed', `unknown record type ${type}`);
   return type as MemberRecordTypeValue;
 }
 
@@ -435,6 +517,92 @@ function sessionTuple(session: SessionRecordShape): unknown[] {
   return [big('sessionId', session.sessionId), int('timeoutMs', session.timeoutMs), dataOf(session.passwd)];
 }
 
+function snapshotTuple(snapshot: SnapshotRecord): unknown[] {
+  const { table, nodes } = nodesTuple(snapshot.nodes);
+  return [int('formatVersion', snapshot.formatVersion), big('lastZxid', snapshot.lastZxid), table, nodes, snapshot.sessions.map(sessionTuple)];
+}
+
+const peerCode = {
+  vote: 1, followerInfo: 2, leaderInfo: 3, ackEpoch: 4, sync: 5, newLeader: 6, ackNewLeader: 7, upToDate: 8,
+  proposal: 9, ack: 10, commit: 11, inform: 12, forward: 13, syncRequest: 14, syncReply: 15, ping: 16,
+} as const;
+const peerStates: readonly PeerStateRecord[] = ['looking', 'following', 'leading', 'observing'];
+const syncModes: readonly SyncModeRecord[] = ['diff', 'truncDiff', 'trunc', 'snap'];
+const writeOpCode = { request: 1, createSession: 2, closeSession: 3, deleteContainer: 4, fail: 5 } as const;
+const writeRequestTypes: ReadonlySet<number> = new Set<number>([
+  OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTtl, OpCode.delete, OpCode.deleteContainer, OpCode.setData, OpCode.multi, OpCode.setAcl,
+]);
+
+function codeOf<T>(field: string, table: readonly T[], value: T): number {
+  const index = table.indexOf(value);
+  if (index < 0) throw new RangeError(`member codec: ${field} ${String(value)} is not one of ${table.join(', ')}`);
+  return index;
+}
+
+/** A forwarded client write carries its request in ZooKeeper's own jute encoding (xid 0, no length prefix). */
+function writeOpTuple(op: WriteOpRecord): unknown[] {
+  switch (op.kind) {
+    case 'request': {
+      const frame = encodeRequest(0, op.request);
+      return [writeOpCode.request, frame.slice(4)];
+    }
+    case 'createSession':
+      return [writeOpCode.createSession, big('sessionId', op.sessionId), int('timeoutMs', op.timeoutMs), dataOf(op.passwd)];
+    case 'closeSession':
+      return [writeOpCode.closeSession, big('sessionId', op.sessionId)];
+    case 'deleteContainer':
+      return [writeOpCode.deleteContainer, str(op.path)];
+    case 'fail':
+      return [writeOpCode.fail, int('err', op.err)];
+  }
+}
+
+function writeIntentTuple(intent: WriteIntentRecord): unknown[] {
+  const authIds: string[] = [];
+  for (const id of intent.authIds) authIds.push(str(id.scheme), str(id.id));
+  const origin = intent.origin === undefined ? null : [int('origin.memberId', intent.origin.memberId), int('origin.requestId', intent.origin.requestId)];
+  return [origin, big('sessionId', intent.sessionId), authIds, writeOpTuple(intent.op)];
+}
+
+function peerMessageTuple(message: PeerMessageRecord): unknown[] {
+  switch (message.type) {
+    case 'vote':
+      return [peerCode.vote, int('round', message.round), int('vote.leader', message.vote.leader), big('vote.zxid', message.vote.zxid),
+        int('vote.peerEpoch', message.vote.peerEpoch), codeOf('state', peerStates, message.state)];
+    case 'followerInfo':
+      return [peerCode.followerInfo, int('acceptedEpoch', message.acceptedEpoch), big('lastZxid', message.lastZxid), message.observer === true, int('connection', message.connection)];
+    case 'leaderInfo':
+      return [peerCode.leaderInfo, int('newEpoch', message.newEpoch)];
+    case 'ackEpoch':
+      return [peerCode.ackEpoch, int('currentEpoch', message.currentEpoch), big('lastZxid', message.lastZxid)];
+    case 'sync':
+      return [peerCode.sync, codeOf('mode', syncModes, message.mode), big('truncateTo', message.truncateTo),
+        message.snapshot === undefined ? null : snapshotTuple(message.snapshot), message.txns.map(txnTuple)];
+    case 'newLeader':
+      return [peerCode.newLeader, int('epoch', message.epoch)];
+    case 'ackNewLeader':
+      return [peerCode.ackNewLeader, int('epoch', message.epoch)];
+    case 'upToDate':
+      return [peerCode.upToDate];
+    case 'proposal':
+      return [peerCode.proposal, txnTuple(message.txn)];
+    case 'ack':
+      return [peerCode.ack, big('zxid', message.zxid)];
+    case 'commit':
+      return [peerCode.commit, big('zxid', message.zxid)];
+    case 'inform':
+      return [peerCode.inform, txnTuple(message.txn)];
+    case 'forward':
+      return [peerCode.forward, writeIntentTuple(message.intent)];
+    case 'syncRequest':
+      return [peerCode.syncRequest, int('requestId', message.requestId)];
+    case 'syncReply':
+      return [peerCode.syncReply, int('requestId', message.requestId)];
+    case 'ping':
+      return [peerCode.ping, message.touched.map((id) => big('touched', id))];
+  }
+}
+
 // ---------------------------------------------------------------- decoding (strict: every field checked)
 
 function arrayOf(value: unknown, what: string): unknown[] {
@@ -514,6 +682,37 @@ class Reader {
     const value = this.next();
     if (!Array.isArray(value)) this.fail('an array', value);
     return value;
+  }
+
+  intOrNull(): number | null {
+    const value = this.next();
+    if (value !== null && (typeof value !== 'number' || !Number.isSafeInteger(value))) this.fail('an integer or null', value);
+    return value;
+  }
+
+  arrayOrNull(): unknown[] | null {
+    const value = this.next();
+    if (value !== null && !Array.isArray(value)) this.fail('an array or null', value);
+    return value;
+  }
+
+  bool(): boolean {
+    const value = this.next();
+    if (typeof value !== 'boolean') this.fail('a boolean', value);
+    return value;
+  }
+
+  /** An index into `table` (an enum written as its position). */
+  code<T>(table: readonly T[], expected: string): T {
+    const value = this.next();
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= table.length) this.fail(expected, value);
+    return table[value] as T;
+  }
+
+  bigs(): bigint[] {
+    const values = this.array();
+    for (const value of values) if (typeof value !== 'bigint') this.fail('64-bit integers', value);
+    return values as bigint[];
   }
 
   strings(): string[] {
@@ -615,6 +814,139 @@ function txnOf(value: unknown): TxnRecord {
     txn.origin = { memberId: origin.int(), requestId: origin.int() };
   }
   return txn;
+}
+
+function snapshotOf(value: unknown): SnapshotRecord {
+  const r = new Reader(value, 'snapshot', 5);
+  const formatVersion = r.int();
+  const lastZxid = r.big();
+  const nodes = nodesOf(r.array(), r.array());
+  const sessions = r.array().map(sessionOf);
+  return { formatVersion, lastZxid, nodes, sessions };
+}
+
+function writeRequestOf(bytes: Uint8Array): WriteRequestRecord {
+  let request: Request | undefined;
+  try {
+    // Over a copy: decoded buffers must not alias the message's bytes.
+    request = decodeRequest(new Uint8Array(bytes)).request;
+  } catch (error) {
+    if (error instanceof JuteDecodeError) throw new MemberCodecError('malformed', `forwarded request: ${error.message}`);
+    throw error;
+  }
+  if (request === undefined || !writeRequestTypes.has(request.type)) {
+    throw new MemberCodecError('malformed', `forwarded request: type ${request?.type ?? 'unknown'} is not a write`);
+  }
+  return request as WriteRequestRecord;
+}
+
+function writeOpOf(value: unknown): WriteOpRecord {
+  const items = arrayOf(value, 'write op');
+  switch (items[0]) {
+    case writeOpCode.request: {
+      const r = new Reader(items, 'write op request', 2);
+      r.int();
+      return { kind: 'request', request: writeRequestOf(r.bytes()) };
+    }
+    case writeOpCode.createSession: {
+      const r = new Reader(items, 'write op createSession', 4);
+      r.int();
+      return { kind: 'createSession', sessionId: r.big(), timeoutMs: r.int(), passwd: r.bytes() };
+    }
+    case writeOpCode.closeSession: {
+      const r = new Reader(items, 'write op closeSession', 2);
+      r.int();
+      return { kind: 'closeSession', sessionId: r.big() };
+    }
+    case writeOpCode.deleteContainer: {
+      const r = new Reader(items, 'write op deleteContainer', 2);
+      r.int();
+      return { kind: 'deleteContainer', path: r.str() };
+    }
+    case writeOpCode.fail: {
+      const r = new Reader(items, 'write op fail', 2);
+      r.int();
+      return { kind: 'fail', err: r.int() };
+    }
+    default:
+      throw new MemberCodecError('malformed', `write op: unknown kind code ${String(items[0])}`);
+  }
+}
+
+function writeIntentOf(value: unknown): WriteIntentRecord {
+  const r = new Reader(value, 'write intent', 4);
+  const originValue = r.arrayOrNull();
+  let origin: WriteIntentRecord['origin'];
+  if (originValue !== null) {
+    const o = new Reader(originValue, 'write intent origin', 2);
+    origin = { memberId: o.int(), requestId: o.int() };
+  }
+  const sessionId = r.big();
+  const flat = r.strings();
+  if (flat.length % 2 !== 0) throw new MemberCodecError('malformed', `write intent: ${flat.length} auth id fields is not a whole number of ids`);
+  const authIds: Id[] = [];
+  for (let i = 0; i < flat.length; i += 2) authIds.push({ scheme: flat[i] as string, id: flat[i + 1] as string });
+  return { origin, sessionId, authIds, op: writeOpOf(r.array()) };
+}
+
+function peerMessageOf(items: unknown[]): PeerMessageRecord {
+  const code = items[0];
+  const fields = (what: string, length: number): Reader => {
+    const r = new Reader(items, what, length);
+    r.int();
+    return r;
+  };
+  switch (code) {
+    case peerCode.vote: {
+      const r = fields('vote', 6);
+      const round = r.int();
+      const vote = { leader: r.int(), zxid: r.big(), peerEpoch: r.int() };
+      return { type: 'vote', round, vote, state: r.code(peerStates, 'a peer state code') };
+    }
+    case peerCode.followerInfo: {
+      const r = fields('followerInfo', 5);
+      return { type: 'followerInfo', acceptedEpoch: r.int(), lastZxid: r.big(), observer: r.bool(), connection: r.int() };
+    }
+    case peerCode.leaderInfo:
+      return { type: 'leaderInfo', newEpoch: fields('leaderInfo', 2).int() };
+    case peerCode.ackEpoch: {
+      const r = fields('ackEpoch', 3);
+      return { type: 'ackEpoch', currentEpoch: r.int(), lastZxid: r.big() };
+    }
+    case peerCode.sync: {
+      const r = fields('sync', 5);
+      const mode = r.code(syncModes, 'a sync mode code');
+      const truncateTo = r.big();
+      const snapshotValue = r.arrayOrNull();
+      const snapshot = snapshotValue === null ? undefined : snapshotOf(snapshotValue);
+      return { type: 'sync', mode, truncateTo, snapshot, txns: r.array().map(txnOf) };
+    }
+    case peerCode.newLeader:
+      return { type: 'newLeader', epoch: fields('newLeader', 2).int() };
+    case peerCode.ackNewLeader:
+      return { type: 'ackNewLeader', epoch: fields('ackNewLeader', 2).int() };
+    case peerCode.upToDate:
+      fields('upToDate', 1);
+      return { type: 'upToDate' };
+    case peerCode.proposal:
+      return { type: 'proposal', txn: txnOf(fields('proposal', 2).array()) };
+    case peerCode.ack:
+      return { type: 'ack', zxid: fields('ack', 2).big() };
+    case peerCode.commit:
+      return { type: 'commit', zxid: fields('commit', 2).big() };
+    case peerCode.inform:
+      return { type: 'inform', txn: txnOf(fields('inform', 2).array()) };
+    case peerCode.forward:
+      return { type: 'forward', intent: writeIntentOf(fields('forward', 2).array()) };
+    case peerCode.syncRequest:
+      return { type: 'syncRequest', requestId: fields('syncRequest', 2).int() };
+    case peerCode.syncReply:
+      return { type: 'syncReply', requestId: fields('syncReply', 2).int() };
+    case peerCode.ping:
+      return { type: 'ping', touched: fields('ping', 2).bigs() };
+    default:
+      throw new MemberCodecError('malformed', `peer message: unknown type code ${String(code)}`);
+  }
 }
 
 function nodesOf(tableValue: unknown[], nodeValues: unknown[]): SnapshotNodeRecord[] {
