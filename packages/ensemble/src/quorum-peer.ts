@@ -85,6 +85,8 @@ export class QuorumPeer implements WriteCoordinator {
   private readonly outOfElection = new Map<number, { vote: Vote; state: PeerState }>();
   private decisionPending = false;
   private lastElectionSendTick = 0;
+  /** After a leader refused us (its epoch is below one we promised), wait before joining it again. */
+  private rejoinNotBeforeTick = 0;
 
   // leading
   private leaderPhase: LeaderPhase = 'discovery';
@@ -278,6 +280,7 @@ export class QuorumPeer implements WriteCoordinator {
     this.outOfElection.set(from, { vote, state });
     const supporters = [...this.outOfElection].filter(([, v]) => v.vote.leader === vote.leader).map(([id]) => id);
     const leaderClaims = vote.leader === from ? state === 'leading' : this.outOfElection.get(vote.leader)?.state === 'leading';
+    if (this.tickCount < this.rejoinNotBeforeTick) return;
     if (this.hasQuorum(supporters.includes(vote.leader) ? supporters : [...supporters, ...(leaderClaims ? [vote.leader] : [])]) && leaderClaims) {
       this.round = Math.max(this.round, round);
       this.vote = vote;
@@ -547,7 +550,10 @@ export class QuorumPeer implements WriteCoordinator {
     switch (message.type) {
       case 'leaderInfo': {
         if (message.newEpoch < this.acceptedEpoch) {
+          // We promised a later epoch (Learner.registerWithLeader refuses too). Back off: rejoining at once would
+          // loop at one instant, where ZooKeeper's election timeouts pace the same loop.
           this.stepDown(`leader ${from} offered epoch ${message.newEpoch} < accepted ${this.acceptedEpoch}`);
+          this.rejoinNotBeforeTick = this.tickCount + 2;
           return;
         }
         if (message.newEpoch > this.acceptedEpoch) {

@@ -1,2 +1,3 @@
 export { runSimulation, faultKinds, type FaultKind, type SimulationOptions, type SimulationResult } from './simulation.ts';
 export type * from './history.ts';
+export { checkHistory } from './check-history.ts';
