@@ -1,2 +1,4 @@
 export type { Transport } from './transport.ts';
 export { SimNetwork, type LinkFaults, type SimNetworkOptions } from './sim-network.ts';
+export { TcpPeerTransport, type ListenAddress, type PeerAddress, type TcpPeerTransportOptions, type TcpPeerTransportStats } from './tcp-peer-transport.ts';
+export { decodeHello, encodeEnvelopeFrame, encodeHello, helloFrameBytes, PeerFrameError, peerFrameBytesMaxDefault, peerFrameKind, peerProtocolVersion } from './peer-frames.ts';
