@@ -303,3 +303,49 @@ describe('sessions across the ensemble', () => {
     await client.sync('/moved');
   });
 });
+
+describe('ensemble configuration and session ownership', () => {
+  it('/zookeeper/config holds the ensemble in ZooKeeper\'s format on every member, with client ports once served', async () => {
+    const ensemble = ensembleOf({ members: 3, observers: 1 });
+    await ensemble.waitForLeader();
+    const { ports } = await ensemble.serveTcp();
+    const client = await ensemble.client({ member: 2 });
+    const { data, stat } = await client.getData('/zookeeper/config');
+    const text = new TextDecoder().decode(data ?? new Uint8Array());
+    expect(text.split('\n')).toEqual([
+      `server.1=127.0.0.1:2888:3888:participant;127.0.0.1:${ports[0]}`,
+      `server.2=127.0.0.1:2889:3889:participant;127.0.0.1:${ports[1]}`,
+      `server.3=127.0.0.1:2890:3890:participant;127.0.0.1:${ports[2]}`,
+      `server.4=127.0.0.1:2891:3891:observer;127.0.0.1:${ports[3]}`,
+      'version=100000000',
+    ]);
+    expect(stat.version).toBe(-1);
+    expect((await client.getAcl('/zookeeper/config')).acl).toEqual([{ perms: 1, id: { scheme: 'world', id: 'anyone' } }]);
+  });
+
+  it('a write sent through a member the session has left gets SESSIONMOVED: that stale connection is closed', async () => {
+    const ensemble = ensembleOf({ members: 3 });
+    const leader = await ensemble.waitForLeader();
+    const [a, b] = ensemble.members.filter((m) => m.id !== leader.id) as [(typeof ensemble.members)[number], (typeof ensemble.members)[number]];
+    const client = await ensemble.client({ member: a.id });
+    // A raw connection at b takes the session over (as a client that moved would) while the old one stays open at a.
+    const outputs: string[] = [];
+    const moved = b.engine.openConnection({ remoteAddress: '127.0.0.1', sink: (out) => outputs.push(...out.map((o) => o.kind)) });
+    b.engine.connect(moved, { protocolVersion: 0, lastZxidSeen: 0n, timeOutMs: 10_000, sessionId: client.sessionId, passwd: client.sessionPassword, readOnly: false });
+    await ensemble.quiesce();
+    expect(outputs).toEqual(['connected']);
+    const stale = a.engine.openConnection({ remoteAddress: '127.0.0.1', sink: (out) => outputs.push(...out.map((o) => `stale:${o.kind}`)) });
+    a.engine.connect(stale, { protocolVersion: 0, lastZxidSeen: 0n, timeOutMs: 10_000, sessionId: client.sessionId, passwd: client.sessionPassword, readOnly: false });
+    await ensemble.quiesce();
+    // The session now belongs to a again (the stale reattach revalidated it there)... move it back to b:
+    b.engine.closeConnection(moved);
+    const again = b.engine.openConnection({ remoteAddress: '127.0.0.1', sink: () => undefined });
+    b.engine.connect(again, { protocolVersion: 0, lastZxidSeen: 0n, timeOutMs: 10_000, sessionId: client.sessionId, passwd: client.sessionPassword, readOnly: false });
+    await ensemble.quiesce();
+    outputs.length = 0;
+    a.engine.submit(stale, 5, { type: 1, path: '/through-stale', data: null, acl: [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }], flags: 0 });
+    await ensemble.quiesce();
+    expect(outputs).toEqual(['stale:close']);
+    for (const member of ensemble.members) expect(member.engine.database.tree.has('/through-stale')).toBe(false);
+  });
+});

@@ -30,7 +30,8 @@ export type PeerMessage =
   | { type: 'forward'; intent: WriteIntent }
   | { type: 'syncRequest'; requestId: number }
   | { type: 'syncReply'; requestId: number }
-  | { type: 'ping'; touched: bigint[] };
+  | { type: 'ping'; touched: bigint[] }
+  | { type: 'revalidate'; sessionId: bigint };
 
 /** How a learner is brought up to date (ZooKeeper's LearnerHandler.syncFollower). */
 export type SyncMode = 'diff' | 'truncDiff' | 'trunc' | 'snap';

@@ -96,6 +96,8 @@ export class QuorumPeer implements WriteCoordinator {
   private proposalCounter = 0;
   private readonly proposals: Proposal[] = [];
   private readonly syncWaiters: Array<{ zxid: bigint; learner: number | undefined; requestId: number }> = [];
+  /** Which member a client's session is attached to; writes from elsewhere get SESSIONMOVED. */
+  private readonly sessionOwners = new Map<bigint, number>();
 
   // following / observing
   private leaderId: number | undefined;
@@ -354,9 +356,19 @@ export class QuorumPeer implements WriteCoordinator {
       case 'ping':
         for (const sessionId of message.touched) this.engine.touchRemoteSession(sessionId);
         return;
+      case 'revalidate':
+        this.sessionOwners.set(message.sessionId, from);
+        this.engine.touchRemoteSession(message.sessionId);
+        return;
       default:
         return;
     }
+  }
+
+  /** WriteCoordinator: a client reattached at this member, which owns its session from now on. */
+  sessionMovedHere(sessionId: bigint): void {
+    if (this.stateValue === 'leading') this.sessionOwners.set(sessionId, this.config.myId);
+    else if (this.leaderId !== undefined && this.learnerPhase === 'broadcast') this.send(this.leaderId, { type: 'revalidate', sessionId });
   }
 
   /** Discovery: a quorum of voters (this leader included) reported their accepted epochs. */
@@ -447,7 +459,11 @@ export class QuorumPeer implements WriteCoordinator {
     this.proposalCounter++;
     assert(this.proposalCounter < 0xffff_ffff, 'zxid counter exhausted: a new epoch is needed');
     const zxid = zxidOf(this.currentEpoch, this.proposalCounter);
-    const body = this.engine.prepare(intent, zxid);
+    const owner = this.sessionOwners.get(intent.sessionId);
+    const moved = intent.origin !== undefined && intent.op.kind === 'request' && owner !== undefined && owner !== intent.origin.memberId;
+    // A write through a member the session has left: SESSIONMOVED (PrepRequestProcessor's checkSession with owner).
+    const body = moved ? { type: 'error' as const, err: -118 } : this.engine.prepare(intent, zxid);
+    if (intent.op.kind === 'createSession' && intent.origin !== undefined) this.sessionOwners.set(intent.sessionId, intent.origin.memberId);
     const txn: Txn = { zxid, timeMs: this.engine.nowMs(), sessionId: intent.sessionId, body, origin: intent.origin };
     this.storage.append(txn);
     this.storage.flush();

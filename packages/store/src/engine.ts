@@ -4,7 +4,7 @@ import { authenticate, checkAcl, connectionAuthIds, maskAclForReader, whoAmIOf, 
 import { assert } from './assert.ts';
 import type { Clock, ManualClockListener } from './clock.ts';
 import { Database, type TxnResult } from './database.ts';
-import { childPathOf } from './data-tree.ts';
+import { childPathOf, configPath } from './data-tree.ts';
 import { resolveEngineConfig, type EngineConfig } from './engine-config.ts';
 import type { CloseReason, ConnectionSink, EngineOutput } from './engine-output.ts';
 import { PendingChanges } from './pending-changes.ts';
@@ -249,6 +249,7 @@ export class Engine implements ManualClockListener, WriteCoordinator {
         this.sessions.setSessionTimeout(request.sessionId, timeoutMs);
         this.touchSession(request.sessionId);
         this.attach(connection, request.sessionId);
+        this.coordinator.sessionMovedHere?.(request.sessionId);
         this.send(connection, { kind: 'connected', response: { protocolVersion: 0, timeOutMs: timeoutMs, sessionId: request.sessionId, passwd: record.passwd, readOnly } });
       }
     }
@@ -362,6 +363,15 @@ export class Engine implements ManualClockListener, WriteCoordinator {
     this.sessions.touch(sessionId, this.clock.nowMs());
   }
 
+  /**
+   * Put the ensemble's configuration into /zookeeper/config, as ZooKeeper's
+   * initConfigInZKDatabase does on every member: data set directly (not a txn),
+   * version -1, mzxid the configuration's version.
+   */
+  setEnsembleConfig(text: string, version: bigint): void {
+    this.database.tree.setData(configPath, new TextEncoder().encode(text), -1, version, this.clock.nowMs());
+  }
+
   /** Replace the replicated state wholesale (SNAP sync, or TRUNC by rebuilding). Only while not serving. */
   replaceDatabase(database: Database): void {
     assert(!this.serving || this.connections.size === 0, 'replaceDatabase while serving clients');
@@ -466,6 +476,11 @@ export class Engine implements ManualClockListener, WriteCoordinator {
         this.close(connection, 'sessionClosed');
         return;
       case 'write':
+        if (result.type === 'error' && result.err === ErrorCode.sessionMoved) {
+          // The session moved to another member: ZooKeeper closes this stale connection instead of replying.
+          this.close(connection, 'sessionMovedToAnotherConnection');
+          return;
+        }
         if (local.request.type === OpCode.setAcl) {
           if (result.type === 'setAcl') this.reply(connection, local.xid, OpCode.setAcl, ErrorCode.ok, { stat: result.stat });
           else this.reply(connection, local.xid, OpCode.setAcl, errorCodeOf(result));

@@ -33,4 +33,6 @@ export interface WriteCoordinator {
   submitWrite(intent: WriteIntent): void;
   /** A client's sync: call engine.completeSync(requestId) once this member has caught up with the leader. */
   submitSync(requestId: number): void;
+  /** A client reattached here: this member owns the session now (ZooKeeper's REVALIDATE). */
+  sessionMovedHere?(sessionId: bigint): void;
 }

@@ -21,6 +21,8 @@ export interface EnsembleOptions extends Partial<Omit<EngineConfig, 'memberId'>>
   diffTxnsMax?: number;
   /** Test-only: break ZAB on purpose so the simulation's checkers can prove they catch it. */
   brokenMode?: 'commitWithoutQuorum' | 'applyOnProposal';
+  /** Run checkSafety() after every step of run() and waitForLeader(). Default true. */
+  checkSafetyEveryStep?: boolean;
 }
 
 export interface EnsembleClientOptions {
@@ -81,6 +83,7 @@ export class EnsembleMember {
     this.engineValue = this.ensemble.createEngine(this.id, this.storage);
     this.peerValue = new QuorumPeer(this.ensemble.quorumConfig(this.id), this.engineValue);
     this.peerValue.onOutbox = () => this.ensemble.schedulePump();
+    this.ensemble.writeEnsembleConfig(this);
     this.ensemble.attach(this);
     this.unsubscribeEngine = this.ensemble.subscribeEngine(this.engineValue);
     this.ensemble.schedulePump();
@@ -141,6 +144,7 @@ export class Ensemble {
   private readonly unsubscribers: Array<() => void> = [];
   private systemTimer: NodeJS.Timeout | undefined;
   private readonly listeners: ClientListener[] = [];
+  private readonly clientPorts = new Map<number, number>();
   /** Clients this ensemble handed out: waitForLeader also waits for them to reconnect. */
   private readonly clients = new Set<ZooKeeperClient>();
   private readonly backgroundFailures: unknown[] = [];
@@ -195,7 +199,7 @@ export class Ensemble {
   }
 
   createEngine(id: number, storage: InMemoryStorage): Engine {
-    const { members: _m, observers: _o, seed: _s, clock: _c, initLimitTicks: _i, syncLimitTicks: _y, diffTxnsMax: _d, brokenMode: _b, ...engineOptions } = this.options;
+    const { members: _m, observers: _o, seed: _s, clock: _c, initLimitTicks: _i, syncLimitTicks: _y, diffTxnsMax: _d, brokenMode: _b, checkSafetyEveryStep: _k, ...engineOptions } = this.options;
     return new Engine({ ...engineOptions, memberId: id, clock: this.clock, random: this.random.fork(`member-${id}`), storage });
   }
 
@@ -280,6 +284,7 @@ export class Ensemble {
     while (this.clock.nowMs() < target) {
       this.manualClock.advanceTo(Math.min(target, this.clock.nowMs() + this.stepMs()));
       await this.quiesce();
+      if (this.options.checkSafetyEveryStep !== false) this.checkSafety();
     }
   }
 
@@ -413,6 +418,22 @@ export class Ensemble {
   }
 
   /**
+   * The configuration in ZooKeeper's dynamic-config format, as /zookeeper/config
+   * holds it: one server line per member, then the version (no trailing newline).
+   */
+  ensembleConfigText(): string {
+    const lines = this.members.map((member) => {
+      const clientPort = this.clientPorts.get(member.id) ?? 0;
+      return `server.${member.id}=127.0.0.1:${2887 + member.id}:${3887 + member.id}:${member.observer ? 'observer' : 'participant'};127.0.0.1:${clientPort}`;
+    });
+    return [...lines, `version=${ensembleConfigVersion.toString(16)}`].join('\n');
+  }
+
+  writeEnsembleConfig(member: EnsembleMember): void {
+    if (member.isRunning) member.engine.setEnsembleConfig(this.ensembleConfigText(), ensembleConfigVersion);
+  }
+
+  /**
    * Open a TCP client port for every member, so any ZooKeeper client can use
    * the ensemble with a connect string listing all of them. `basePort` 0 (the
    * default) picks free ports; otherwise member i listens on basePort + i - 1.
@@ -429,7 +450,9 @@ export class Ensemble {
         mode: () => (member.state === 'leading' ? 'leader' : member.state === 'observing' ? 'observer' : 'follower'),
       });
       this.listeners.push(listener);
+      this.clientPorts.set(member.id, listener.port);
     }
+    for (const member of this.members) this.writeEnsembleConfig(member);
     return { connectString: this.listeners.map((l) => l.connectString).join(','), ports: this.listeners.map((l) => l.port) };
   }
 
@@ -473,6 +496,9 @@ function txnFingerprint(txn: Txn): string {
   return JSON.stringify({ zxid: txn.zxid, timeMs: txn.timeMs, sessionId: txn.sessionId, body: txn.body }, (_, value) =>
     typeof value === 'bigint' ? `${value}n` : value instanceof Uint8Array ? [...value] : value);
 }
+
+/** The version of the static configuration: the first zxid of epoch 1, as ZooKeeper shows a fresh ensemble's. */
+const ensembleConfigVersion = 0x100000000n;
 
 function deadChannel(handler: Parameters<ChannelFactory>[0], reason: string) {
   queueMicrotask(() => handler.onTransportLost(reason));
