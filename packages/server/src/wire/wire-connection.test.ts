@@ -312,3 +312,32 @@ describe('WireConnection under garbage', () => {
     }
   });
 });
+
+describe('WireConnection limits', () => {
+  it('closes a connection with more than outstandingRequestsMax requests unanswered, and only that one', async () => {
+    const { createEnsemble } = await import('../ensemble/create-ensemble.ts');
+    const ensemble = createEnsemble({ members: 3, seed: 2 });
+    try {
+      const leader = await ensemble.waitForLeader();
+      const follower = ensemble.members.find((m) => m.id !== leader.id)!;
+      let ended = false;
+      const lines: string[] = [];
+      const wire = new WireConnection({
+        engine: follower.engine, remoteAddress: '127.0.0.1', frameBytesMax: 0xfffff, outstandingRequestsMax: 5,
+        fourLetterWord: () => undefined, sink: { write: () => undefined, end: () => { ended = true; } }, log: (line) => lines.push(line),
+      }, 0);
+      wire.receive(encodeConnectRequest(connectRequest()));
+      await ensemble.quiesce();
+      // Cut the follower off so its writes wait for a leader that never answers.
+      ensemble.isolate(follower.id);
+      for (let xid = 1; xid <= 5; xid++) wire.receive(encodeRequest(xid, { type: OpCode.create, path: `/w${xid}`, data: null, acl: openAcl, flags: 0 }));
+      expect(ended).toBe(false);
+      wire.receive(encodeRequest(6, { type: OpCode.create, path: '/w6', data: null, acl: openAcl, flags: 0 }));
+      expect(ended).toBe(true);
+      expect(lines.join('\n')).toMatch(/more than outstandingRequestsMax \(5\)/);
+      ensemble.heal();
+    } finally {
+      await ensemble.close();
+    }
+  });
+});

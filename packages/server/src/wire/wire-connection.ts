@@ -50,6 +50,8 @@ export class WireConnection {
   private oldStyleClient = false;
   private packetsReceivedCount = 0;
   private packetsSentCount = 0;
+  /** Requests decoded and not yet answered: bounded by outstandingRequestsMax. */
+  private outstanding = 0;
   readonly remoteAddress: string;
   readonly establishedAtMs: number;
 
@@ -138,6 +140,11 @@ export class WireConnection {
       return;
     }
     if (this.connectionId === undefined) return;
+    if (++this.outstanding > this.options.outstandingRequestsMax) {
+      this.options.log(`closing connection from ${this.remoteAddress}: more than outstandingRequestsMax (${this.options.outstandingRequestsMax}) requests unanswered`);
+      this.finish();
+      return;
+    }
     this.engine.submit(this.connectionId, header.xid, request);
   }
 
@@ -153,6 +160,7 @@ export class WireConnection {
           break;
         case 'reply':
           frames.push(encodeReply(output.header, output.requestType, output.response));
+          this.outstanding--;
           break;
         case 'event':
           // Up to 3.8 the notification header carries zxid -1 (3.9 sends the event's zxid; clients ignore it).
