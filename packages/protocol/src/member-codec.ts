@@ -197,7 +197,8 @@ export type PeerMessageRecord =
   | { type: 'forward'; intent: WriteIntentRecord }
   | { type: 'syncRequest'; requestId: number }
   | { type: 'syncReply'; requestId: number }
-  | { type: 'ping'; touched: bigint[] };
+  | { type: 'ping'; touched: bigint[] }
+  | { type: 'revalidate'; sessionId: bigint };
 
 /** The ensemble's Envelope: the message and its link stamps (sequence, incarnations, learner connection), each written only when present. */
 export interface EnvelopeRecord {
@@ -524,7 +525,7 @@ function snapshotTuple(snapshot: SnapshotRecord): unknown[] {
 
 const peerCode = {
   vote: 1, followerInfo: 2, leaderInfo: 3, ackEpoch: 4, sync: 5, newLeader: 6, ackNewLeader: 7, upToDate: 8,
-  proposal: 9, ack: 10, commit: 11, inform: 12, forward: 13, syncRequest: 14, syncReply: 15, ping: 16,
+  proposal: 9, ack: 10, commit: 11, inform: 12, forward: 13, syncRequest: 14, syncReply: 15, ping: 16, revalidate: 17,
 } as const;
 const peerStates: readonly PeerStateRecord[] = ['looking', 'following', 'leading', 'observing'];
 const syncModes: readonly SyncModeRecord[] = ['diff', 'truncDiff', 'trunc', 'snap'];
@@ -600,6 +601,8 @@ function peerMessageTuple(message: PeerMessageRecord): unknown[] {
       return [peerCode.syncReply, int('requestId', message.requestId)];
     case 'ping':
       return [peerCode.ping, message.touched.map((id) => big('touched', id))];
+    case 'revalidate':
+      return [peerCode.revalidate, big('sessionId', message.sessionId)];
   }
 }
 
@@ -944,6 +947,8 @@ function peerMessageOf(items: unknown[]): PeerMessageRecord {
       return { type: 'syncReply', requestId: fields('syncReply', 2).int() };
     case peerCode.ping:
       return { type: 'ping', touched: fields('ping', 2).bigs() };
+    case peerCode.revalidate:
+      return { type: 'revalidate', sessionId: fields('revalidate', 2).big() };
     default:
       throw new MemberCodecError('malformed', `peer message: unknown type code ${String(code)}`);
   }

@@ -101,6 +101,7 @@ const message: fc.Arbitrary<PeerMessageRecord> = fc.oneof(
   rec({ type: fc.constant('syncRequest' as const), requestId: arb.safeLong }),
   rec({ type: fc.constant('syncReply' as const), requestId: arb.safeLong }),
   rec({ type: fc.constant('ping' as const), touched: fc.array(long, { maxLength: 5 }) }),
+  rec({ type: fc.constant('revalidate' as const), sessionId: long }),
 );
 const envelope: fc.Arbitrary<EnvelopeRecord> = fc.record(
   {
