@@ -32,7 +32,9 @@ export const usage = `Usage:
 
 Options for start:
   -c, --config <zoo.cfg>       read a ZooKeeper 3.8 zoo.cfg (ZooKeeper's defaults apply: all
-                               interfaces, four-letter word whitelist "srvr", tickTime 3000)
+                               interfaces, four-letter word whitelist "srvr", tickTime 3000);
+                               with server.N lines and dataDir/myid, run that member of a
+                               multi-process ensemble (peers over TCP on the quorum/election ports)
   -p, --port <n>               client port (clientPort); 0 picks a free port
       --host <addr>            address to listen on (clientPortAddress)
       --tick-time <ms>         tickTime in milliseconds

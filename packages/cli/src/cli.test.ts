@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '@vivarium/store';
 import { cliVersion, exitBadConfig, exitFailure, exitOk, readTextFileOrUndefined, runCli, type CliIo } from './cli.ts';
+import type { RunMemberOptions } from '@vivarium/server';
 import type { StartWireServer } from './wire-options.ts';
 
 interface Harness {
@@ -198,14 +199,62 @@ describe('vivarium start: refusals', () => {
     expect(h.out.at(-1)).toBe('vivarium: stopped');
   });
 
-  it('a zoo.cfg describing an ensemble is refused as not yet supported', async () => {
+  it('a zoo.cfg describing an ensemble runs the member named by dataDir/myid, with its peers from the server.N lines', async () => {
     const files = {
-      '/zk/zoo.cfg': 'dataDir=/zk/data\ninitLimit=5\nsyncLimit=2\nclientPort=2181\nserver.1=a:2888:3888\nserver.2=b:2888:3888\nserver.3=c:2888:3888\n',
+      '/zk/zoo.cfg': 'tickTime=200\ndataDir=/zk/data\ninitLimit=5\nsyncLimit=2\nclientPort=2181\nserver.1=a:2888:3888\nserver.2=b:2889:3889\nserver.3=c:2890:3890:observer\nserver.4=d:2891:3891\n',
+      '/zk/data/myid': '2\n',
+    };
+    let received: RunMemberOptions | undefined;
+    let closed = false;
+    const h = harness({ files, startWireServer: () => Promise.reject(new Error('must not start standalone')) });
+    h.io.runMember = async (options) => {
+      received = options;
+      return { connectString: '0.0.0.0:2181', close: async () => { closed = true; } };
+    };
+    const running = runCli(['start', '--config', '/zk/zoo.cfg'], h.io);
+    expect(await h.serving).toBe('vivarium: serving 0.0.0.0:2181 (member 2 of an ensemble of 3 participants and 1 observers)');
+    expect(received).toMatchObject({
+      myId: 2,
+      initLimitTicks: 5,
+      syncLimitTicks: 2,
+      tickTimeMs: 200,
+      clientPort: 2181,
+      dataDir: '/zk/data',
+      servers: [
+        { id: 1, host: 'a', quorumPort: 2888, electionPort: 3888, role: 'participant' },
+        { id: 2, host: 'b', quorumPort: 2889, electionPort: 3889, role: 'participant' },
+        { id: 3, host: 'c', quorumPort: 2890, electionPort: 3890, role: 'observer' },
+        { id: 4, host: 'd', quorumPort: 2891, electionPort: 3891, role: 'participant' },
+      ],
+    });
+    h.stop();
+    expect(await running).toBe(exitOk);
+    expect(closed).toBe(true);
+  });
+
+  it('an ensemble member whose invariant breaks ends the command with exit 1', async () => {
+    const files = {
+      '/zk/zoo.cfg': 'dataDir=/zk/data\ninitLimit=5\nsyncLimit=2\nserver.1=a:2888:3888\nserver.2=b:2888:3888\nserver.3=c:2888:3888\n',
       '/zk/data/myid': '1\n',
     };
-    const h = harness({ files, startWireServer: () => Promise.reject(new Error('must not start')) });
+    const h = harness({ files });
+    h.io.runMember = async (options) => {
+      setTimeout(() => options.onFatal?.(new Error('commit without a proposal')), 10);
+      return { connectString: '0.0.0.0:2181', close: async () => undefined };
+    };
+    expect(await runCli(['start', '--config', '/zk/zoo.cfg'], h.io)).toBe(exitFailure);
+    expect(h.err.join('\n')).toMatch(/broken invariant/);
+  });
+
+  it('a myid that names no server.N line exits 2', async () => {
+    const files = {
+      '/zk/zoo.cfg': 'dataDir=/zk/data\ninitLimit=5\nsyncLimit=2\nserver.1=a:2888:3888\nserver.2=b:2888:3888\n',
+      '/zk/data/myid': '7\n',
+    };
+    const h = harness({ files });
+    h.io.runMember = () => Promise.reject(new Error('must not run'));
     expect(await runCli(['start', '--config', '/zk/zoo.cfg'], h.io)).toBe(exitBadConfig);
-    expect(h.err.join('\n')).toMatch(/describes an ensemble \(3 participants.*not yet supported/);
+    expect(h.err.join('\n')).toMatch(/invalid myid: 7/);
   });
 
   it("a ConfigError from the wire server's own checks exits 2", async () => {

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createEnsemble, startWireServer as startRealWireServer, type WireServerOptions } from '@vivarium/server';
+import { createEnsemble, runMember as runRealMember, startWireServer as startRealWireServer, type RunMemberOptions, type RunningMember, type WireServerOptions } from '@vivarium/server';
 import { ConfigError } from '@vivarium/store';
 import { parseCliArgs, usage, UsageError, type StartOptions } from './args.ts';
 import { parseJavaProperties } from './java-properties.ts';
+import { toRunMemberOptions } from './member-options.ts';
 import { toWireServerOptions, type StartWireServer } from './wire-options.ts';
-import { resolveZooCfg, type ReadTextFile } from './zoo-cfg.ts';
+import { resolveZooCfg, type ReadTextFile, type ZooCfg } from './zoo-cfg.ts';
 
 /** Exit codes: 0 clean stop, 1 the server failed at run time, 2 a bad command line or configuration (as ZooKeeper's 2). */
 export const exitOk = 0;
@@ -20,6 +21,8 @@ export interface CliIo {
   readTextFile: ReadTextFile;
   /** Defaults to @vivarium/server's startWireServer. */
   startWireServer?: StartWireServer;
+  /** Defaults to @vivarium/server's runMember (one member of a multi-process ensemble). */
+  runMember?: (options: RunMemberOptions) => Promise<Pick<RunningMember, 'connectString' | 'close'>>;
 }
 
 /** The CLI's version, from its package.json (one level above both src/ and dist/). */
@@ -77,21 +80,13 @@ async function start(options: StartOptions, io: CliIo): Promise<number> {
   }
   for (const notice of resolved.notices) io.stderr(`vivarium: notice: ${notice}`);
   const { config } = resolved;
-  if (config.ensemble.distributed) {
-    const participants = config.ensemble.servers.filter((server) => server.role === 'participant').length;
-    io.stderr(
-      `vivarium: this configuration describes an ensemble (${participants} participants in server.N lines); ensembles are not yet supported. ` +
-        'Remove the server.N lines (or keep one) to run standalone.',
-    );
-    return exitBadConfig;
-  }
-
   const startWireServer = io.startWireServer ?? startRealWireServer;
   // Listen for SIGTERM/SIGINT before starting, and long before printing the connect string:
   // whoever reads that line may signal at once, and a signal during start-up still gets a clean close.
   const stopRequested = io.waitForStop();
   const wireOptions = toWireServerOptions(config, { seed: options.seed, log: (line) => io.stderr(`vivarium: ${line}`) });
   if (options.ensembleSize !== undefined) return runEnsemble(options.ensembleSize, wireOptions, stopRequested, io);
+  if (config.ensemble.distributed) return runEnsembleMember(config, wireOptions, stopRequested, io);
   let server;
   try {
     server = await startWireServer(wireOptions);
@@ -157,6 +152,51 @@ async function runEnsemble(size: number, wire: WireServerOptions, stopRequested:
   const signal = await stopRequested;
   io.stdout(`vivarium: ${signal} received, shutting down`);
   await ensemble.close();
+  io.stdout('vivarium: stopped');
+  return exitOk;
+}
+
+/**
+ * A zoo.cfg with server.N lines and dataDir/myid: run that one member of a
+ * multi-process ensemble (peers over TCP on the quorum and election ports).
+ * A broken invariant inside the member ends the process with exit code 1, as
+ * ZooKeeper exits.
+ */
+async function runEnsembleMember(config: ZooCfg, wire: WireServerOptions, stopRequested: Promise<string>, io: CliIo): Promise<number> {
+  let failed: (error: unknown) => void = () => undefined;
+  const failure = new Promise<'failed'>((resolve) => {
+    failed = () => resolve('failed');
+  });
+  let running;
+  let options: RunMemberOptions;
+  try {
+    const mapped = toRunMemberOptions(config, wire);
+    for (const notice of mapped.notices) io.stderr(`vivarium: notice: ${notice}`);
+    options = { ...mapped.options, onFatal: (error) => failed(error) };
+    running = await (io.runMember ?? runRealMember)(options);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr(`vivarium: bad configuration: ${error.message}`);
+      return exitBadConfig;
+    }
+    io.stderr(`vivarium: cannot start: ${(error as Error).message}`);
+    return exitFailure;
+  }
+  const participants = options.servers.filter((server) => server.role === 'participant').length;
+  io.stdout(`vivarium: serving ${running.connectString} (member ${options.myId} of an ensemble of ${participants} participants${options.servers.length > participants ? ` and ${options.servers.length - participants} observers` : ''})`);
+  const outcome = await Promise.race([stopRequested, failure]);
+  if (outcome === 'failed') {
+    io.stderr('vivarium: the member stopped on a broken invariant; exiting');
+    await running.close().catch(() => undefined);
+    return exitFailure;
+  }
+  io.stdout(`vivarium: ${outcome} received, shutting down`);
+  try {
+    await running.close();
+  } catch (error) {
+    io.stderr(`vivarium: error while shutting down: ${(error as Error).message}`);
+    return exitFailure;
+  }
   io.stdout('vivarium: stopped');
   return exitOk;
 }

@@ -9,3 +9,6 @@ export { createEnsemble, Ensemble, EnsembleMember, type EnsembleClientOptions, t
 export { listenForClients, type ClientListener, type ClientListenerOptions } from './wire/client-listener.ts';
 export { FileStorage, fileStorageDefaults, type FileStorageOptions, type FileStorageStats } from './storage/file-storage.ts';
 export { StorageCorruptionError, StorageFormatError, storageFormatVersion } from './storage/storage-format.ts';
+export { QuorumMember, type MemberInspection, type NodeView, type QuorumMemberOptions } from './ensemble/quorum-member.ts';
+export { runMember, type QuorumServer, type RunMemberOptions, type RunningMember } from './ensemble/run-member.ts';
+export { treeDigest } from './ensemble/tree-digest.ts';
