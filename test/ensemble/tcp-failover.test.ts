@@ -33,8 +33,8 @@ describe('in-process ensemble over TCP', () => {
       client.connect();
       await until(() => client.getState().name === 'SYNC_CONNECTED', 10_000, 'connect');
       const sessionId = client.getSessionId().toString('hex');
-      await call<string>((cb) => client.create('/durable', Buffer.from('v1'), cb));
-      await call<string>((cb) => client.create('/mine', Buffer.from('e'), zookeeper.CreateMode.EPHEMERAL, cb));
+      await call<string>((cb) => client.create('/durable', Buffer.from('v1'), zookeeper.ACL.OPEN_ACL_UNSAFE, zookeeper.CreateMode.PERSISTENT, cb));
+      await call<string>((cb) => client.create('/mine', Buffer.from('e'), zookeeper.ACL.OPEN_ACL_UNSAFE, zookeeper.CreateMode.EPHEMERAL, cb));
 
       // Find the member this client talks to and kill it.
       const port = Number((client as unknown as { connectionManager: { socket: { remotePort: number } } }).connectionManager.socket.remotePort);
@@ -47,9 +47,9 @@ describe('in-process ensemble over TCP', () => {
 
       expect(client.getSessionId().toString('hex')).toBe(sessionId);
       expect(states).not.toContain('EXPIRED');
-      const data = await new Promise<Buffer>((resolve, reject) => client.getData('/durable', (error: Error | null, value: Buffer) => (error ? reject(error) : resolve(value))));
+      const data = await new Promise<Buffer>((resolve, reject) => client.getData('/durable', (error, value) => (error ? reject(error) : resolve(value ?? Buffer.alloc(0)))));
       expect(data.toString()).toBe('v1');
-      const stat = await new Promise<unknown>((resolve, reject) => client.exists('/mine', (error: Error | null, value: unknown) => (error ? reject(error) : resolve(value))));
+      const stat = await new Promise<unknown>((resolve, reject) => client.exists('/mine', (error, value) => (error ? reject(error) : resolve(value))));
       expect(stat).toBeTruthy();
       await call<unknown>((cb) => client.setData('/durable', Buffer.from('v2'), -1, cb));
       victim?.restart();
@@ -64,7 +64,7 @@ describe('in-process ensemble over TCP', () => {
       expect(newLeader.id).not.toBe(oldLeader?.id);
       await until(() => client.getState().name === 'SYNC_CONNECTED', 15_000, 'the client after leader failover');
       await call<unknown>((cb) => client.setData('/durable', Buffer.from('v3'), -1, cb));
-      const after = await new Promise<Buffer>((resolve, reject) => client.getData('/durable', (error: Error | null, value: Buffer) => (error ? reject(error) : resolve(value))));
+      const after = await new Promise<Buffer>((resolve, reject) => client.getData('/durable', (error, value) => (error ? reject(error) : resolve(value ?? Buffer.alloc(0)))));
       expect(after.toString()).toBe('v3');
       expect(client.getSessionId().toString('hex')).toBe(sessionId);
       expect(newLeader.engine.database.tree.has('/mine')).toBe(true);

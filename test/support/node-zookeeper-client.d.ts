@@ -50,6 +50,8 @@ declare module 'node-zookeeper-client' {
     getSessionId(): Buffer;
     getSessionPassword(): Buffer;
     getSessionTimeout(): number;
+    /** The connection state: name is e.g. 'SYNC_CONNECTED', 'DISCONNECTED', 'EXPIRED'. */
+    getState(): { name: string; code: number };
     addAuthInfo(scheme: string, auth: Buffer): void;
     create(path: string, data: Buffer | undefined, acls: ACL[], mode: number, callback: Callback<string>): void;
     remove(path: string, version: number, callback: (error: Exception | null) => void): void;
