@@ -23,6 +23,7 @@ import { formatDuration, formatRate, nowMs } from './lib/measure.mjs';
 // the report then says so instead of failing. See bench/README.md, "Adding a scenario".
 const scenarioModules = [
   './scenarios/in-process.mjs',
+  './scenarios/storage.mjs',
 ];
 
 function parseArgs(argv) {

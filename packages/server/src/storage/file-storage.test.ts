@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, snapshotFormatVersion, type Snapshot, type Txn } from '@vivarium/store';
 import { FileStorage, type FileStorageOptions } from './file-storage.ts';
 
@@ -192,6 +192,26 @@ describe('FileStorage', () => {
     expect(again.recovered.snapshot?.lastZxid).toBe(0x12n);
     expect(zxids(again.recovered.txns)).toEqual([0x13n]);
     again.storage.close();
+  });
+
+  it('purges every purgeIntervalHours on its own (autopurge.purgeInterval)', () => {
+    vi.useFakeTimers();
+    try {
+      const { storage } = open({ dataDir: tempDir(), purgeIntervalHours: 1 });
+      for (let z = 1n; z <= 5n; z++) {
+        storage.append(txn(z));
+        storage.saveSnapshot(snapshotAt(z));
+      }
+      expect(storage.files().snapshots).toHaveLength(5);
+      vi.advanceTimersByTime(3_600_000 - 1);
+      expect(storage.files().snapshots).toHaveLength(5);
+      vi.advanceTimersByTime(1);
+      expect(names(storage.files().snapshots)).toEqual(['snapshot.3', 'snapshot.4', 'snapshot.5']);
+      storage.close();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a second recover reads the durable state back without changing it', () => {

@@ -456,13 +456,14 @@ export class FileStorage implements Storage {
 
   private startPurgeTimer(): void {
     if (this.purgeIntervalHours === 0) return;
+    // setInterval takes at most 2^31-1 ms (~24.8 days) and turns anything longer into 1 ms; purging more often than asked is harmless.
     this.purgeTimer = setInterval(() => {
       try {
         if (this.state === 'open') this.purge();
       } catch (error) {
         this.log(`purge failed: ${error instanceof Error ? error.message : String(error)}`);
       }
-    }, this.purgeIntervalHours * 3_600_000);
+    }, Math.min(this.purgeIntervalHours * 3_600_000, 0x7fffffff));
     this.purgeTimer.unref();
   }
 
