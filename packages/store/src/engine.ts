@@ -99,6 +99,8 @@ export class Engine implements ManualClockListener, WriteCoordinator {
   private pendingChanges: PendingChanges;
   private readonly pendingLocal = new Map<number, LocalPending>();
   private nextRequestId = 1;
+  /** The ensemble configuration: member-local (not replicated), so a replaced database gets it back. */
+  private ensembleConfig: { text: string; version: bigint } | undefined;
   /** Sessions touched since the last report to the leader. */
   private readonly touched = new Set<bigint>();
 
@@ -369,6 +371,7 @@ export class Engine implements ManualClockListener, WriteCoordinator {
    * version -1, mzxid the configuration's version.
    */
   setEnsembleConfig(text: string, version: bigint): void {
+    this.ensembleConfig = { text, version };
     this.database.tree.setData(configPath, new TextEncoder().encode(text), -1, version, this.clock.nowMs());
   }
 
@@ -376,6 +379,7 @@ export class Engine implements ManualClockListener, WriteCoordinator {
   replaceDatabase(database: Database): void {
     assert(!this.serving || this.connections.size === 0, 'replaceDatabase while serving clients');
     this.database = database;
+    if (this.ensembleConfig !== undefined) this.setEnsembleConfig(this.ensembleConfig.text, this.ensembleConfig.version);
     this.pendingChanges.clear();
     this.pendingChanges = new PendingChanges(database.tree);
     const now = this.clock.nowMs();

@@ -1,0 +1,50 @@
+/**
+ * The seeded simulation in CI: a fixed budget of seeds on 3 and 5 members
+ * must come out clean, and a seed must replay to the same run.
+ * Longer runs: `npm run sim -- --seeds 10000 [--members 5]`.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkHistory, runSimulation } from '@vivarium/simulation';
+
+const budget = { threeMembers: 60, fiveMembers: 20 };
+
+function summarize(result: Awaited<ReturnType<typeof runSimulation>>): string {
+  return `seed ${result.seed}: ${result.violations.concat(checkHistory(result.history)).join(' | ')} (replay: npm run sim -- --seed ${result.seed} --members ${result.members})`;
+}
+
+describe('seeded simulation', () => {
+  it(`${budget.threeMembers} seeds on 3 members: no violation, and every run made progress`, async () => {
+    const failures: string[] = [];
+    let operations = 0;
+    let ok = 0;
+    for (let seed = 1; seed <= budget.threeMembers; seed++) {
+      const result = await runSimulation({ seed, members: 3, steps: 60 });
+      operations += result.operations;
+      ok += result.history.operations.filter((op) => op.outcome.kind === 'ok').length;
+      if (result.violations.length > 0 || checkHistory(result.history).length > 0) failures.push(summarize(result));
+    }
+    expect(failures).toEqual([]);
+    // A simulation where nothing succeeds checks nothing: guard the workload.
+    expect(operations).toBeGreaterThan(budget.threeMembers * 20);
+    expect(ok).toBeGreaterThan(operations / 4);
+  }, 180_000);
+
+  it(`${budget.fiveMembers} seeds on 5 members: no violation`, async () => {
+    const failures: string[] = [];
+    for (let seed = 1001; seed < 1001 + budget.fiveMembers; seed++) {
+      const result = await runSimulation({ seed, members: 5, steps: 60 });
+      if (result.violations.length > 0 || checkHistory(result.history).length > 0) failures.push(summarize(result));
+    }
+    expect(failures).toEqual([]);
+  }, 180_000);
+
+  it('the same seed replays to the same trace; different seeds differ', async () => {
+    const first = await runSimulation({ seed: 77, steps: 40 });
+    const again = await runSimulation({ seed: 77, steps: 40 });
+    const other = await runSimulation({ seed: 78, steps: 40 });
+    expect(again.traceHash).toBe(first.traceHash);
+    expect(again.faults).toEqual(first.faults);
+    expect(JSON.stringify(again.history, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))).toBe(JSON.stringify(first.history, (_, v) => (typeof v === 'bigint' ? `${v}n` : v)));
+    expect(other.traceHash).not.toBe(first.traceHash);
+  }, 60_000);
+});
