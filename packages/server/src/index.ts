@@ -12,3 +12,5 @@ export { StorageCorruptionError, StorageFormatError, storageFormatVersion } from
 export { QuorumMember, type MemberInspection, type NodeView, type QuorumMemberOptions } from './ensemble/quorum-member.ts';
 export { runMember, type QuorumServer, type RunMemberOptions, type RunningMember } from './ensemble/run-member.ts';
 export { treeDigest } from './ensemble/tree-digest.ts';
+export { RealtimeEnsemble, RealtimeMember, type MemberHost, type MemberStatus, type RealtimeClientOptions, type RealtimeEnsembleOptions } from './ensemble/realtime-ensemble.ts';
+export { freePorts } from './ensemble/free-ports.ts';

@@ -2,3 +2,4 @@ export type { Transport } from './transport.ts';
 export { SimNetwork, type LinkFaults, type SimNetworkOptions } from './sim-network.ts';
 export { TcpPeerTransport, type ListenAddress, type PeerAddress, type TcpPeerTransportOptions, type TcpPeerTransportStats } from './tcp-peer-transport.ts';
 export { decodeHello, encodeEnvelopeFrame, encodeHello, helloFrameBytes, PeerFrameError, peerFrameBytesMaxDefault, peerFrameKind, peerProtocolVersion } from './peer-frames.ts';
+export { MessagePortTransport, type MessagePortTransportOptions, type MessagePortTransportStats } from './message-port-transport.ts';

@@ -5,6 +5,9 @@ import { SimNetwork } from '@vivarium/transport';
 import { localChannelFactory } from '@vivarium/client';
 import { SystemClock } from '../system-clock.ts';
 import { listenForClients, type ClientListener, type ClientListenerOptions } from '../wire/client-listener.ts';
+import type { MemberInspection, NodeView } from './quorum-member.ts';
+import { RealtimeEnsemble, type RealtimeEnsembleOptions } from './realtime-ensemble.ts';
+import { treeDigest } from './tree-digest.ts';
 
 export interface EnsembleOptions extends Partial<Omit<EngineConfig, 'memberId'>> {
   /** Voting members. Default 3. */
@@ -23,11 +26,15 @@ export interface EnsembleOptions extends Partial<Omit<EngineConfig, 'memberId'>>
   brokenMode?: 'commitWithoutQuorum' | 'applyOnProposal';
   /** Run checkSafety() after every step of run() and waitForLeader(). Default true. */
   checkSafetyEveryStep?: boolean;
+  /** readonlymode.enabled: a member cut off from its quorum serves read-only clients. */
+  readOnlyModeEnabled?: boolean;
 }
 
 export interface EnsembleClientOptions {
   /** The member to connect to first (1-based id). Default: the first serving member. */
   member?: number;
+  /** Accept a read-only session from a member cut off from its quorum (ZooKeeper's canBeReadOnly). */
+  canBeReadOnly?: boolean;
   sessionTimeoutMs?: number;
   chroot?: string;
   remoteAddress?: string;
@@ -75,6 +82,26 @@ export class EnsembleMember {
 
   get isServing(): boolean {
     return this.peerValue?.isServing ?? false;
+  }
+
+  /** What this member is and holds, in the same plain shape every transport's members report. */
+  inspect(): MemberInspection {
+    const peer = this.peerValue;
+    const engine = this.engineValue;
+    if (peer === undefined || engine === undefined) {
+      return { id: this.id, state: 'down', isServing: false, leader: undefined, epoch: 0, lastLoggedZxid: 0n, lastProcessedZxid: 0n, nodeCount: 0, sessionCount: 0, digest: '' };
+    }
+    return {
+      id: this.id, state: peer.state, isServing: peer.isServing, leader: peer.leader, epoch: peer.epoch, lastLoggedZxid: peer.lastZxid,
+      lastProcessedZxid: engine.lastProcessedZxid, nodeCount: engine.database.tree.nodeCount, sessionCount: engine.sessions.size, digest: treeDigest(engine.database),
+    };
+  }
+
+  /** A node as this member sees it (a copy), or undefined; undefined while the member is down. */
+  readNode(path: string): NodeView | undefined {
+    const node = this.engineValue?.database.tree.get(path);
+    if (node === undefined) return undefined;
+    return { data: node.data === null ? null : node.data.slice(), version: node.version, czxid: node.czxid, mzxid: node.mzxid, ephemeralOwner: node.ephemeralOwner, numChildren: node.children.size };
   }
 
   /** Start (or restart) from this member's storage. */
@@ -195,11 +222,12 @@ export class Ensemble {
       syncLimitTicks: this.options.syncLimitTicks ?? 5,
       diffTxnsMax: this.options.diffTxnsMax ?? 1000,
       brokenMode: this.options.brokenMode,
+      readOnlyModeEnabled: this.options.readOnlyModeEnabled ?? false,
     };
   }
 
   createEngine(id: number, storage: InMemoryStorage): Engine {
-    const { members: _m, observers: _o, seed: _s, clock: _c, initLimitTicks: _i, syncLimitTicks: _y, diffTxnsMax: _d, brokenMode: _b, checkSafetyEveryStep: _k, ...engineOptions } = this.options;
+    const { members: _m, observers: _o, seed: _s, clock: _c, initLimitTicks: _i, syncLimitTicks: _y, diffTxnsMax: _d, brokenMode: _b, checkSafetyEveryStep: _k, readOnlyModeEnabled: _r, ...engineOptions } = this.options;
     return new Engine({ ...engineOptions, memberId: id, clock: this.clock, random: this.random.fork(`member-${id}`), storage });
   }
 
@@ -360,6 +388,7 @@ export class Ensemble {
       reconnectDelayMs: Math.max(1, Math.floor(this.tickTimeMs / 20)),
       ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
       ...(options.chroot === undefined ? {} : { chroot: options.chroot }),
+      ...(options.canBeReadOnly === undefined ? {} : { canBeReadOnly: options.canBeReadOnly, readWriteSearchIntervalMs: this.tickTimeMs }),
     });
     this.clients.add(client);
     client.onStateChange((state) => {
@@ -447,7 +476,7 @@ export class Ensemble {
         clientPortAddress: listenerOptions.clientPortAddress ?? '127.0.0.1',
         engine: () => (member.isRunning ? member.engine : undefined),
         clock: this.clock,
-        mode: () => (member.state === 'leading' ? 'leader' : member.state === 'observing' ? 'observer' : 'follower'),
+        mode: () => (member.state === 'leading' ? 'leader' : member.state === 'observing' ? 'observer' : member.isRunning && member.engine.isReadOnly ? 'read-only' : 'follower'),
       });
       this.listeners.push(listener);
       this.clientPorts.set(member.id, listener.port);
@@ -505,8 +534,19 @@ function deadChannel(handler: Parameters<ChannelFactory>[0], reason: string) {
   return { connect: () => undefined, send: () => undefined, close: () => undefined };
 }
 
-export function createEnsemble(options: EnsembleOptions = {}): Ensemble {
-  return new Ensemble(options);
+/**
+ * A whole ensemble for tests. Without `transport` (or with 'memory'), every
+ * member in this thread over the seeded in-memory network (the manual clock
+ * by default). With 'worker', each member in its own worker thread; with
+ * 'tcp', members in this thread talking over the TCP peer transport on
+ * loopback: both in real time (see RealtimeEnsemble).
+ */
+export function createEnsemble(options?: EnsembleOptions & { transport?: 'memory' }): Ensemble;
+export function createEnsemble(options: RealtimeEnsembleOptions): RealtimeEnsemble;
+export function createEnsemble(options: (EnsembleOptions & { transport?: 'memory' }) | RealtimeEnsembleOptions = {}): Ensemble | RealtimeEnsemble {
+  if (options.transport === 'worker' || options.transport === 'tcp') return new RealtimeEnsemble(options);
+  const { transport: _memory, ...memoryOptions } = options as EnsembleOptions & { transport?: 'memory' };
+  return new Ensemble(memoryOptions);
 }
 
 export type { Txn };

@@ -37,6 +37,8 @@ export interface QuorumMemberOptions {
    */
   incarnation?: () => number;
   onEvent?: (event: PeerEvent) => void;
+  /** Called after every step of the peer (a message, a tick), once its outbox is drained: a place to publish its status. */
+  onStep?: () => void;
   /** A broken invariant inside the member: it has been torn down (as after a crash) when this is called. */
   onFatal?: (error: unknown) => void;
 }
@@ -257,6 +259,7 @@ export class QuorumMember {
     for (const envelope of running.peer.drainOutbox()) running.transport.send(envelope);
     const onEvent = this.options.onEvent;
     for (const event of running.peer.drainEvents()) onEvent?.(event);
+    this.options.onStep?.();
   }
 
   /** Run a step of the peer; a broken invariant takes the member down (as ZooKeeper exits) and is reported. */
