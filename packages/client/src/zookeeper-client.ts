@@ -8,7 +8,7 @@ import type { Scheduler } from './scheduler.ts';
 import { createOp, Transaction } from './transaction.ts';
 import type { CreateMode } from './create-mode.ts';
 
-export type SessionState = 'connecting' | 'connected' | 'disconnected' | 'expired' | 'authFailed' | 'closed';
+export type SessionState = 'connecting' | 'connected' | 'connectedReadOnly' | 'disconnected' | 'expired' | 'authFailed' | 'closed';
 
 export interface CreateOptions {
   mode?: CreateMode;
@@ -54,6 +54,10 @@ export interface ClientOptions {
   reconnectDelayMs?: number;
   /** Requests sent and not yet answered, plus those queued while not connected. */
   requestsInFlightMax?: number;
+  /** Accept a read-only session from a member cut off from its quorum; keep looking for a read-write one. */
+  canBeReadOnly?: boolean;
+  /** How often a read-only client tries other servers for a read-write one. Default 5000 ms. */
+  readWriteSearchIntervalMs?: number;
   /** Called when a watcher throws; default: rethrown asynchronously. */
   onWatcherError?: (error: unknown) => void;
 }
@@ -92,6 +96,9 @@ export class ZooKeeperClient {
   private nextXid = 1;
   private cancelPing: (() => void) | undefined;
   private cancelReconnect: (() => void) | undefined;
+  private cancelReadWriteSearch: (() => void) | undefined;
+  /** Set once connected to a read-write server; until then a session is not carried across (Java's seenRwServerBefore). */
+  private seenReadWriteServer = false;
   private connectWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   private closeWaiter: (() => void) | undefined;
 
@@ -110,13 +117,14 @@ export class ZooKeeperClient {
     if (options.sessionId !== undefined) {
       this.sessionId = options.sessionId;
       this.sessionPassword = options.sessionPassword ?? new Uint8Array(16);
+      this.seenReadWriteServer = true;
     }
     this.open();
   }
 
   /** Resolves once connected; rejects if the session is expired, closed or refused. */
   async waitForConnected(): Promise<this> {
-    if (this.state === 'connected') return this;
+    if (this.isConnected()) return this;
     if (this.isTerminal()) throw this.terminalError();
     await new Promise<void>((resolve, reject) => this.connectWaiters.push({ resolve, reject }));
     return this;
@@ -239,7 +247,7 @@ export class ZooKeeperClient {
   async addAuthInfo(scheme: string, auth: Uint8Array | string): Promise<void> {
     const bytes = typeof auth === 'string' ? new TextEncoder().encode(auth) : auth;
     this.authInfos.push({ scheme, auth: bytes });
-    if (this.state !== 'connected') return;
+    if (!this.isConnected()) return;
     await new Promise<void>((resolve, reject) => {
       this.authSent.push({ resolve, reject });
       this.channel?.send(Xid.auth, { type: OpCode.auth, authType: 0, scheme, auth: bytes });
@@ -272,7 +280,7 @@ export class ZooKeeperClient {
   /** Close the session: its ephemerals go at once. */
   async close(): Promise<void> {
     if (this.state === 'closed') return;
-    if (this.state !== 'connected') {
+    if (!this.isConnected()) {
       this.shutdown('closed', new ZooKeeperError(ErrorCode.connectionLoss, { detail: 'client closed' }));
       return;
     }
@@ -334,7 +342,7 @@ export class ZooKeeperClient {
         reject: (error) => reject(error instanceof ZooKeeperError && clientPath !== undefined && error.path === undefined ? new ZooKeeperError(error.code, { path: clientPath, ...detailOf(error) }) : error),
         ...(onReply === undefined ? {} : { onReply }),
       };
-      if (this.state === 'connected') this.transmit(pending);
+      if (this.isConnected()) this.transmit(pending);
       else this.queued.push(pending);
     });
   }
@@ -373,9 +381,10 @@ export class ZooKeeperClient {
       protocolVersion: 0,
       lastZxidSeen: this.lastZxidSeen,
       timeOutMs: this.options.sessionTimeoutMs ?? sessionTimeoutDefaultMs,
-      sessionId: this.sessionId,
-      passwd: this.sessionPassword,
-      readOnly: false,
+      // Java's rule: a session first made on a read-only server is not carried to a read-write one.
+      sessionId: this.seenReadWriteServer ? this.sessionId : 0n,
+      passwd: this.seenReadWriteServer ? this.sessionPassword : new Uint8Array(16),
+      readOnly: this.options.canBeReadOnly === true,
     });
   }
 
@@ -420,11 +429,31 @@ export class ZooKeeperClient {
       this.channel?.send(Xid.auth, { type: OpCode.auth, authType: 0, scheme, auth });
     }
     this.reRegisterWatches();
-    this.setState('connected');
+    const readOnly = response.readOnly === true;
+    if (!readOnly) this.seenReadWriteServer = true;
+    this.setState(readOnly ? 'connectedReadOnly' : 'connected');
+    if (readOnly) this.searchForReadWriteServer();
     const queued = this.queued.splice(0);
     for (const pending of queued) this.transmit(pending);
     this.armPing();
     for (const waiter of this.connectWaiters.splice(0)) waiter.resolve();
+  }
+
+  /** Connected in read-only mode: every so often, try the next server, hoping for a read-write one (Java's pingRwServer). */
+  private searchForReadWriteServer(): void {
+    this.cancelReadWriteSearch?.();
+    this.cancelReadWriteSearch = this.scheduler.setTimer(this.options.readWriteSearchIntervalMs ?? 5000, () => {
+      this.cancelReadWriteSearch = undefined;
+      if (this.state !== 'connectedReadOnly' || this.sent.length > 0) {
+        if (this.state === 'connectedReadOnly') this.searchForReadWriteServer();
+        return;
+      }
+      this.disconnect();
+    });
+  }
+
+  private isConnected(): boolean {
+    return this.state === 'connected' || this.state === 'connectedReadOnly';
   }
 
   private reRegisterWatches(): void {
@@ -487,7 +516,7 @@ export class ZooKeeperClient {
       this.shutdown('closed', lost);
       return;
     }
-    if (this.state === 'connected') this.setState('disconnected');
+    if (this.isConnected()) this.setState('disconnected');
     this.cancelReconnect = this.scheduler.setTimer(this.options.reconnectDelayMs ?? 0, () => {
       this.cancelReconnect = undefined;
       if (!this.isTerminal()) this.open();
@@ -497,17 +526,19 @@ export class ZooKeeperClient {
   private armPing(): void {
     this.cancelPing?.();
     this.cancelPing = undefined;
-    if (this.state !== 'connected' || this.negotiatedTimeoutMs <= 0) return;
+    if (!this.isConnected() || this.negotiatedTimeoutMs <= 0) return;
     // node-zookeeper-client and the Java client ping after a third of the timeout without traffic.
     this.cancelPing = this.scheduler.setTimer(Math.floor(this.negotiatedTimeoutMs / 3), () => {
       this.cancelPing = undefined;
-      if (this.state !== 'connected') return;
+      if (!this.isConnected()) return;
       this.channel?.send(Xid.ping, { type: OpCode.ping });
       this.armPing();
     });
   }
 
   private shutdown(state: 'closed' | 'expired' | 'authFailed', error: Error): void {
+    this.cancelReadWriteSearch?.();
+    this.cancelReadWriteSearch = undefined;
     this.cancelPing?.();
     this.cancelReconnect?.();
     this.cancelPing = undefined;

@@ -21,6 +21,10 @@ export interface QuorumConfig {
   brokenMode?: 'commitWithoutQuorum' | 'applyOnProposal' | undefined;
   /** Distinguishes this run of the member from its earlier ones (a restart starts new connections). */
   incarnation?: number;
+  /** readonlymode.enabled: after readOnlyAfterTicks of looking, serve read-only clients. */
+  readOnlyModeEnabled?: boolean;
+  /** Ticks in LOOKING before read-only mode starts (ZooKeeper waits max(2000 ms, tickTime)). Default 2. */
+  readOnlyAfterTicks?: number;
 }
 
 interface LearnerHandle {
@@ -87,6 +91,7 @@ export class QuorumPeer implements WriteCoordinator {
   private lastElectionSendTick = 0;
   /** After a leader refused us (its epoch is below one we promised), wait before joining it again. */
   private rejoinNotBeforeTick = 0;
+  private lookingSinceTick = 0;
 
   // leading
   private leaderPhase: LeaderPhase = 'discovery';
@@ -204,6 +209,10 @@ export class QuorumPeer implements WriteCoordinator {
     this.tickCount++;
     switch (this.stateValue) {
       case 'looking':
+        if (this.config.readOnlyModeEnabled === true && this.tickCount - this.lookingSinceTick >= (this.config.readOnlyAfterTicks ?? 2)) {
+          // Cut off from a quorum for a while: serve reads to clients that accept a read-only view.
+          this.engine.setReadOnly(true);
+        }
         if (this.decisionPending) this.finishElection();
         else if (this.tickCount - this.lastElectionSendTick >= 1) this.broadcastVote();
         return;
@@ -226,6 +235,7 @@ export class QuorumPeer implements WriteCoordinator {
   private startElection(): void {
     this.setState('looking');
     this.engine.setServing(false);
+    this.lookingSinceTick = this.tickCount;
     this.leaderId = undefined;
     this.round++;
     this.received.clear();
@@ -299,6 +309,7 @@ export class QuorumPeer implements WriteCoordinator {
   // ------------------------------------------------------------------ leading
 
   private becomeLeader(): void {
+    this.engine.setReadOnly(false);
     this.setState('leading');
     this.leaderId = this.config.myId;
     this.leaderPhase = 'discovery';
@@ -546,6 +557,8 @@ export class QuorumPeer implements WriteCoordinator {
   // ------------------------------------------------------------------ following and observing
 
   private becomeLearner(leader: number): void {
+    // The election is over: ZooKeeper shuts its read-only server down here, before syncing.
+    this.engine.setReadOnly(false);
     this.setState(this.isObserver ? 'observing' : 'following');
     this.leaderId = leader;
     this.learnerPhase = 'discovery';

@@ -28,6 +28,8 @@ interface Connection {
   sink: ConnectionSink;
   pending: EngineOutput[];
   closed: boolean;
+  /** A read-only session on a member cut off from its quorum: member-local, writes refused. */
+  readOnly: boolean;
   /** The request id this connection waits on (its write, sync or handshake); later requests queue behind it. */
   waitingFor: number | undefined;
   queue: Array<{ xid: number; request: Request }>;
@@ -99,6 +101,8 @@ export class Engine implements ManualClockListener, WriteCoordinator {
   private pendingChanges: PendingChanges;
   private readonly pendingLocal = new Map<number, LocalPending>();
   private nextRequestId = 1;
+  private readOnlyValue = false;
+  private readonly readOnlySessions = new Map<bigint, Uint8Array>();
   /** The ensemble configuration: member-local (not replicated), so a replaced database gets it back. */
   private ensembleConfig: { text: string; version: bigint } | undefined;
   /** Sessions touched since the last report to the leader. */
@@ -185,6 +189,7 @@ export class Engine implements ManualClockListener, WriteCoordinator {
       closed: false,
       waitingFor: undefined,
       queue: [],
+      readOnly: false,
       packetsReceived: 0,
       packetsSent: 0,
     });
@@ -206,8 +211,13 @@ export class Engine implements ManualClockListener, WriteCoordinator {
     connection.packetsReceived++;
     const now = this.clock.nowMs();
     if (!this.serving) {
-      // A member without a quorum serves nobody (ZooKeeper: "not running"); the client tries another.
-      this.close(connection, 'notServing');
+      if (this.readOnlyValue && request.readOnly === true) {
+        this.connectReadOnly(connection, request);
+      } else {
+        // A member without a quorum serves nobody (ZooKeeper: "not running"), or in read-only mode only
+        // clients that asked for it; the client tries another.
+        this.close(connection, 'notServing');
+      }
       this.flush();
       return;
     }
@@ -278,6 +288,10 @@ export class Engine implements ManualClockListener, WriteCoordinator {
   }
 
   private processInOrder(connection: Connection, sessionId: bigint, xid: number, request: Request): void {
+    if (connection.readOnly) {
+      this.processReadOnly(connection, sessionId, xid, request);
+      return;
+    }
     const live = this.sessions.get(sessionId);
     if (live === undefined || live.closing) {
       this.reply(connection, xid, request.type, ErrorCode.sessionExpired);
@@ -309,6 +323,68 @@ export class Engine implements ManualClockListener, WriteCoordinator {
 
   private originOf(requestId: number): TxnOrigin {
     return { memberId: this.config.memberId, requestId };
+  }
+
+  // ------------------------------------------------------------------ read-only mode
+
+  /**
+   * Serve read-only clients while cut off from the quorum (readonlymode.enabled):
+   * ZooKeeper's ReadOnlyZooKeeperServer. Turning it off closes every read-only connection.
+   */
+  setReadOnly(readOnly: boolean): void {
+    if (this.readOnlyValue === readOnly) return;
+    this.readOnlyValue = readOnly;
+    if (!readOnly) {
+      for (const connection of [...this.connections.values()]) if (connection.readOnly) this.close(connection, 'notServing');
+      this.readOnlySessions.clear();
+      this.flush();
+    }
+  }
+
+  get isReadOnly(): boolean {
+    return this.readOnlyValue;
+  }
+
+  /** A read-only session: member-local, never replicated, gone when the member rejoins its quorum. */
+  private connectReadOnly(connection: Connection, request: ConnectRequest): void {
+    const timeoutMs = Math.min(this.config.maxSessionTimeoutMs, Math.max(this.config.minSessionTimeoutMs, request.timeOutMs));
+    let sessionId = request.sessionId;
+    let passwd = request.passwd;
+    const known = this.readOnlySessions.get(sessionId);
+    if (sessionId === 0n || known === undefined || !bytesEqual(known, passwd)) {
+      sessionId = this.nextSessionId++;
+      passwd = new Uint8Array(passwordBytes);
+      this.random.fillBytes(passwd);
+      this.readOnlySessions.set(sessionId, passwd);
+    }
+    connection.readOnly = true;
+    this.attach(connection, sessionId);
+    this.send(connection, { kind: 'connected', response: { protocolVersion: 0, timeOutMs: timeoutMs, sessionId, passwd, readOnly: true } });
+  }
+
+  private processReadOnly(connection: Connection, sessionId: bigint, xid: number, request: Request): void {
+    switch (request.type) {
+      case OpCode.ping:
+        this.send(connection, { kind: 'reply', header: { xid: Xid.ping, zxid: this.lastProcessedZxid, err: 0 }, requestType: request.type, response: undefined });
+        return;
+      case OpCode.closeSession:
+        this.readOnlySessions.delete(sessionId);
+        this.reply(connection, xid, request.type, ErrorCode.ok);
+        this.close(connection, 'sessionClosed');
+        return;
+      case OpCode.sync:
+        this.reply(connection, xid, request.type, ErrorCode.ok, { path: request.path });
+        return;
+      case OpCode.auth:
+        this.process(connection, sessionId, xid, request);
+        return;
+      default:
+        if (isWriteRequest(request) || request.type === OpCode.setAcl || request.type === OpCode.reconfig) {
+          this.reply(connection, xid, request.type, ErrorCode.notReadOnly);
+          return;
+        }
+        this.processRead(connection, sessionId, xid, request);
+    }
   }
 
   // ------------------------------------------------------------------ ensemble hooks
@@ -343,6 +419,7 @@ export class Engine implements ManualClockListener, WriteCoordinator {
    * client connection closes and reconnects elsewhere, as with ZooKeeper.
    */
   setServing(serving: boolean): void {
+    if (serving) this.setReadOnly(false);
     if (this.serving === serving) return;
     this.serving = serving;
     if (!serving) {

@@ -24,7 +24,7 @@ export interface ClientListenerOptions extends Pick<WireServerOptions,
   engine: () => Engine | undefined;
   clock: Clock;
   /** What srvr/stat/mntr report. */
-  mode: () => 'standalone' | 'leader' | 'follower' | 'observer';
+  mode: () => 'standalone' | 'leader' | 'follower' | 'observer' | 'read-only';
 }
 
 interface ResolvedWireOptions {
@@ -111,7 +111,9 @@ export async function listenForClients(options: ClientListenerOptions): Promise<
     get mode() {
       return options.mode();
     },
-    readOnly: false,
+    get readOnly() {
+      return options.engine()?.isReadOnly ?? false;
+    },
     get clientPort() {
       return boundPort;
     },

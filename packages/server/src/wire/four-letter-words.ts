@@ -13,7 +13,7 @@ export interface FourLetterContext {
   connections(): Iterable<{ remoteAddress: string; remotePort: number; packetsReceived: number; packetsSent: number; sessionId: bigint | undefined; establishedAtMs: number }>;
   packetsReceived(): number;
   packetsSent(): number;
-  mode: 'standalone' | 'leader' | 'follower' | 'observer';
+  mode: 'standalone' | 'leader' | 'follower' | 'observer' | 'read-only';
   readOnly: boolean;
   clientPort: number;
   dataDir: string;
