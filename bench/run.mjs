@@ -24,6 +24,7 @@ import { formatDuration, formatRate, nowMs } from './lib/measure.mjs';
 const scenarioModules = [
   './scenarios/in-process.mjs',
   './scenarios/storage.mjs',
+  './scenarios/fixtures.mjs',
 ];
 
 function parseArgs(argv) {

@@ -1,0 +1,185 @@
+// Fixture scenarios (issue 7): what a test pays for @vivarium/testing's fixtures.
+//
+//   fixtures/lifecycle: time to create and close a standalone server and a 3-member in-memory
+//     ensemble (elected, every member serving), bare and with a first in-process client.
+//   fixtures/failover: time from crashing the leader of a 3-member in-memory ensemble to the next
+//     successful write of a client connected to a follower (retrying on CONNECTIONLOSS, as
+//     applications do), on the manual clock (wall time, and the simulated time it covers) and
+//     on the system clock.
+//
+// The real ZooKeeper side (one JVM; three JVMs) is measured in ensemble/startup-failover,
+// with the same tickTime (200 ms) used here for the failovers. See bench/README.md.
+import { createEnsemble, createServer, ErrorCode, ZooKeeperError } from '@vivarium/testing';
+import { measure, nowMs } from '../lib/measure.mjs';
+
+/** The same tickTime as ensemble/startup-failover, so failover figures compare. */
+const tickTimeMs = 200;
+const payload = new Uint8Array(16);
+
+function sizes(full) {
+  return full
+    ? { servers: 1000, ensembles: 200, manualFailovers: 50, systemFailovers: 3 }
+    : { servers: 200, ensembles: 40, manualFailovers: 10, systemFailovers: 1 };
+}
+
+/** A time figure from per-run values (ms): median, min and max over the runs. */
+function timeFigure(id, label, { items, ms }) {
+  return { id, label, kind: 'time', unit: 'ms', items, median: ms.median, min: ms.min, max: ms.max, samples: ms.samples };
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(`bench: ${message}`);
+}
+
+async function serverLifecycle(n, withClient) {
+  const start = nowMs();
+  for (let i = 0; i < n; i++) {
+    const server = await createServer({ seed: i + 1 });
+    if (withClient) {
+      const client = await server.client();
+      check(client.state === 'connected', 'client not connected');
+    }
+    await server.close();
+  }
+  return { ms: nowMs() - start, items: n };
+}
+
+async function ensembleLifecycle(n, withClient) {
+  const start = nowMs();
+  for (let i = 0; i < n; i++) {
+    const ensemble = await createEnsemble({ seed: i + 1, members: 3 });
+    check(ensemble.leader() !== undefined && ensemble.members.every((m) => m.isServing), 'ensemble not ready');
+    if (withClient) {
+      const client = await ensemble.client();
+      check(client.state === 'connected', 'client not connected');
+    }
+    await ensemble.close();
+  }
+  return { ms: nowMs() - start, items: n };
+}
+
+/** Crash the leader, then write until a write succeeds; returns wall ms and simulated ms (manual clock). */
+async function failover(seed, clock) {
+  const ensemble = await createEnsemble({ seed, members: 3, tickTimeMs, clock });
+  try {
+    const leader = ensemble.leader();
+    check(leader !== undefined, 'no leader');
+    const follower = ensemble.followers()[0];
+    const client = await ensemble.client({ member: follower.id, sessionTimeoutMs: 20 * tickTimeMs });
+    await client.create('/k', payload);
+    const wallStart = nowMs();
+    const simulatedStart = ensemble.clock.nowMs();
+    leader.crash();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await ensemble.drive(client.setData('/k', payload), { maxMs: 60_000 });
+        break;
+      } catch (error) {
+        // A write caught by the failover is refused with CONNECTIONLOSS (as ZooKeeper does); retry.
+        if (!(error instanceof ZooKeeperError && error.code === ErrorCode.connectionLoss) || attempt > 100) throw error;
+      }
+    }
+    const wallMs = nowMs() - wallStart;
+    const simulatedMs = ensemble.clock.nowMs() - simulatedStart;
+    check(ensemble.leader() !== undefined && ensemble.leader().id !== leader.id, 'no new leader');
+    return { wallMs, simulatedMs };
+  } finally {
+    await ensemble.close();
+  }
+}
+
+const lifecycleScenario = {
+  name: 'fixtures/lifecycle',
+  title: 'Fixture create + close: standalone server and 3-member in-memory ensemble (manual clock)',
+  async run(ctx) {
+    const { servers, ensembles } = sizes(ctx.full);
+    const options = { warmup: ctx.warmup, runs: ctx.runs };
+    const bareServer = await measure({ ...options, sample: async () => ({ fixture: await serverLifecycle(servers, false) }) });
+    const clientServer = await measure({ ...options, sample: async () => ({ fixture: await serverLifecycle(servers, true) }) });
+    ctx.progress(`servers done (${servers} per run)`);
+    const bareEnsemble = await measure({ ...options, sample: async () => ({ fixture: await ensembleLifecycle(ensembles, false) }) });
+    const clientEnsemble = await measure({ ...options, sample: async () => ({ fixture: await ensembleLifecycle(ensembles, true) }) });
+    ctx.progress(`ensembles done (${ensembles} per run)`);
+    const perFixture = (id, label, result) => {
+      const phase = result.fixture;
+      const each = (ms) => ms / phase.items;
+      return timeFigure(id, label, { items: phase.items, ms: { median: each(phase.ms.median), min: each(phase.ms.min), max: each(phase.ms.max), samples: phase.ms.samples.map(each) } });
+    };
+    const figures = [
+      perFixture('server', 'createServer() + close()', bareServer),
+      perFixture('server-client', 'createServer() + client() + close()', clientServer),
+      perFixture('ensemble', 'createEnsemble({ members: 3 }) (elected, all serving) + close()', bareEnsemble),
+      perFixture('ensemble-client', 'createEnsemble({ members: 3 }) + client() + close()', clientEnsemble),
+    ];
+    return {
+      figures,
+      notes: [
+        `Per fixture: the median of ${ctx.runs} runs of ${servers} servers / ${ensembles} ensembles each, divided by the count; min and max the same way.`,
+        'Each ensemble is created with a different seed; createEnsemble resolves once a leader is elected and every member serves (its election takes simulated time, not wall time).',
+        'close() includes its leak check (clients, client timers, clock subscribers, ports, members, messages).',
+      ],
+    };
+  },
+};
+
+const failoverScenario = {
+  name: 'fixtures/failover',
+  title: 'Fixture: kill the leader of a 3-member in-memory ensemble, time to the next successful write',
+  async run(ctx) {
+    const { manualFailovers, systemFailovers } = sizes(ctx.full);
+    const options = { warmup: ctx.warmup, runs: ctx.runs };
+    const simulated = [];
+    let seed = 1;
+    const manual = await measure({
+      ...options,
+      sample: async (runIndex) => {
+        let ms = 0;
+        for (let i = 0; i < manualFailovers; i++) {
+          const result = await failover(seed++, 'manual');
+          ms += result.wallMs;
+          if (runIndex >= 0) simulated.push(result.simulatedMs);
+        }
+        return { failover: { ms, items: manualFailovers } };
+      },
+    });
+    ctx.progress(`manual clock done (${manualFailovers} failovers per run)`);
+    const system = await measure({
+      ...options,
+      sample: async () => {
+        let ms = 0;
+        for (let i = 0; i < systemFailovers; i++) ms += (await failover(seed++, 'system')).wallMs;
+        return { failover: { ms, items: systemFailovers } };
+      },
+    });
+    ctx.progress(`system clock done (${systemFailovers} failover(s) per run)`);
+    const perFailover = (id, label, phase) => {
+      const each = (ms) => ms / phase.items;
+      return timeFigure(id, label, { items: phase.items, ms: { median: each(phase.ms.median), min: each(phase.ms.min), max: each(phase.ms.max), samples: phase.ms.samples.map(each) } });
+    };
+    const sorted = [...simulated].sort((a, b) => a - b);
+    const simulatedFigure = {
+      id: 'manual-simulated',
+      label: 'manual clock: simulated time covered (not wall time)',
+      kind: 'time',
+      unit: 'ms',
+      median: sorted[sorted.length >> 1],
+      min: sorted[0],
+      max: sorted[sorted.length - 1],
+      samples: simulated,
+    };
+    return {
+      figures: [
+        perFailover('manual-wall', 'manual clock: wall time, crash to next write', manual.failover),
+        simulatedFigure,
+        perFailover('system-wall', 'system clock: wall time, crash to next write', system.failover),
+      ],
+      notes: [
+        `tickTimeMs ${tickTimeMs}, initLimit 10, syncLimit 5 (ZooKeeper's defaults in ticks), as in ensemble/startup-failover.`,
+        'The client is connected to a follower; the write that the failover catches fails with CONNECTIONLOSS and is retried, as an application would.',
+        'On the manual clock the fixture drives time (drive()) only as far as the write needs: the followers notice the dead leader after syncLimit ticks, elect, and the client reconnects. The simulated figure is over every failover of the timed runs (each one a different seed).',
+      ],
+    };
+  },
+};
+
+export const scenarios = [lifecycleScenario, failoverScenario];
