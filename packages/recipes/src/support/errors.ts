@@ -1,0 +1,34 @@
+import { ErrorCode, ZooKeeperError } from '@vivarium/protocol';
+
+/** A recipe used the wrong way (release of a lock not held, a closed recipe reused...). */
+export class RecipeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RecipeError';
+  }
+}
+
+export function hasCode(error: unknown, code: number): boolean {
+  return error instanceof ZooKeeperError && error.code === code;
+}
+
+export function isNoNode(error: unknown): boolean {
+  return hasCode(error, ErrorCode.noNode);
+}
+
+export function isNodeExists(error: unknown): boolean {
+  return hasCode(error, ErrorCode.nodeExists);
+}
+
+export function isConnectionLoss(error: unknown): boolean {
+  return hasCode(error, ErrorCode.connectionLoss);
+}
+
+/** The session is over for this client: nothing it owned on the server can be relied on any more. */
+export function isSessionGone(error: unknown): boolean {
+  return hasCode(error, ErrorCode.sessionExpired) || hasCode(error, ErrorCode.sessionMoved) || hasCode(error, ErrorCode.authFailed);
+}
+
+export function sessionExpiredError(detail: string): ZooKeeperError {
+  return new ZooKeeperError(ErrorCode.sessionExpired, { detail });
+}
