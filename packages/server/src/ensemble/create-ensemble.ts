@@ -206,7 +206,13 @@ export class Ensemble {
       this.systemTimer = setInterval(() => this.tickAll(), this.tickTimeMs);
       this.systemTimer.unref();
     }
-    for (const member of this.members) member.start();
+    try {
+      for (const member of this.members) member.start();
+    } catch (error) {
+      // A member that cannot start (an invalid engine option) must not leave the ticker, its clock subscriptions or the members started before it behind.
+      void this.close();
+      throw error;
+    }
     this.settle();
   }
 
