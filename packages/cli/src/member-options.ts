@@ -23,7 +23,10 @@ export function toRunMemberOptions(config: ZooCfg, wire: WireServerOptions): { o
     const address = server.addresses[0];
     if (address === undefined) throw new ConfigError(`server.${server.id}`, undefined, 'a quorum address');
     if (server.addresses.length > 1) notices.push(`server.${server.id}: only the first of ${server.addresses.length} addresses is used`);
-    return { id: server.id, host: address.host, quorumPort: address.quorumPort, electionPort: address.electionPort, role: server.role };
+    return {
+      id: server.id, host: address.host, quorumPort: address.quorumPort, electionPort: address.electionPort, role: server.role,
+      clientHost: server.clientHost, clientPort: server.clientPort,
+    };
   });
   const { clock: _clock, memberId: _memberId, ...rest } = wire;
   return { options: { ...rest, myId: ensemble.myid, servers, initLimitTicks: ensemble.initLimit, syncLimitTicks: ensemble.syncLimit }, notices };

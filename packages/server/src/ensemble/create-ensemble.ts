@@ -89,11 +89,12 @@ export class EnsembleMember {
     const peer = this.peerValue;
     const engine = this.engineValue;
     if (peer === undefined || engine === undefined) {
-      return { id: this.id, state: 'down', isServing: false, leader: undefined, epoch: 0, lastLoggedZxid: 0n, lastProcessedZxid: 0n, nodeCount: 0, sessionCount: 0, digest: '' };
+      return { id: this.id, state: 'down', isServing: false, leader: undefined, epoch: 0, lastLoggedZxid: 0n, lastProcessedZxid: 0n, nodeCount: 0, sessionCount: 0, connectionCount: 0, digest: '' };
     }
     return {
       id: this.id, state: peer.state, isServing: peer.isServing, leader: peer.leader, epoch: peer.epoch, lastLoggedZxid: peer.lastZxid,
-      lastProcessedZxid: engine.lastProcessedZxid, nodeCount: engine.database.tree.nodeCount, sessionCount: engine.sessions.size, digest: treeDigest(engine.database),
+      lastProcessedZxid: engine.lastProcessedZxid, nodeCount: engine.database.tree.nodeCount, sessionCount: engine.sessions.size,
+      connectionCount: engine.connectionCount, digest: treeDigest(engine.database),
     };
   }
 
@@ -101,7 +102,7 @@ export class EnsembleMember {
   readNode(path: string): NodeView | undefined {
     const node = this.engineValue?.database.tree.get(path);
     if (node === undefined) return undefined;
-    return { data: node.data === null ? null : node.data.slice(), version: node.version, czxid: node.czxid, mzxid: node.mzxid, ephemeralOwner: node.ephemeralOwner, numChildren: node.children.size };
+    return { data: node.data === null ? null : new Uint8Array(node.data), version: node.version, czxid: node.czxid, mzxid: node.mzxid, ephemeralOwner: node.ephemeralOwner, numChildren: node.children.size };
   }
 
   /** Start (or restart) from this member's storage. */

@@ -36,6 +36,8 @@ export interface QuorumMemberOptions {
    * Default: a fresh value per start, from the wall clock.
    */
   incarnation?: () => number;
+  /** The ensemble's configuration in ZooKeeper's dynamic-config format, for /zookeeper/config (as every ZooKeeper member writes it). */
+  ensembleConfig?: { text: string; version: bigint };
   onEvent?: (event: PeerEvent) => void;
   /** Called after every step of the peer (a message, a tick), once its outbox is drained: a place to publish its status. */
   onStep?: () => void;
@@ -56,6 +58,8 @@ export interface MemberInspection {
   lastProcessedZxid: bigint;
   nodeCount: number;
   sessionCount: number;
+  /** Client connections open on this member now. */
+  connectionCount: number;
   /** treeDigest of the member's tree. */
   digest: string;
 }
@@ -165,6 +169,7 @@ export class QuorumMember {
         diffTxnsMax: options.diffTxnsMax ?? 1000,
         incarnation: (options.incarnation ?? nextIncarnation)(),
       };
+      if (options.ensembleConfig !== undefined) graph.engine.setEnsembleConfig(options.ensembleConfig.text, options.ensembleConfig.version);
       const peer = new QuorumPeer(config, graph.engine);
       const tickTimer = setInterval(() => this.guard(() => peer.tick()), this.tickTimeMs);
       tickTimer.unref();
@@ -211,7 +216,7 @@ export class QuorumMember {
   inspect(): MemberInspection {
     const running = this.running;
     if (running === undefined) {
-      return { id: this.id, state: 'down', isServing: false, leader: undefined, epoch: 0, lastLoggedZxid: 0n, lastProcessedZxid: 0n, nodeCount: 0, sessionCount: 0, digest: '' };
+      return { id: this.id, state: 'down', isServing: false, leader: undefined, epoch: 0, lastLoggedZxid: 0n, lastProcessedZxid: 0n, nodeCount: 0, sessionCount: 0, connectionCount: 0, digest: '' };
     }
     const { peer, graph } = running;
     const database = graph.engine.database;
@@ -225,6 +230,7 @@ export class QuorumMember {
       lastProcessedZxid: graph.engine.lastProcessedZxid,
       nodeCount: database.tree.nodeCount,
       sessionCount: graph.engine.sessions.size,
+      connectionCount: graph.engine.connectionCount,
       digest: treeDigest(database),
     };
   }
@@ -234,7 +240,7 @@ export class QuorumMember {
     const node = this.running?.graph.engine.database.tree.get(path);
     if (node === undefined) return undefined;
     return {
-      data: node.data === null ? null : node.data.slice(),
+      data: node.data === null ? null : new Uint8Array(node.data),
       version: node.version,
       czxid: node.czxid,
       mzxid: node.mzxid,

@@ -19,6 +19,7 @@ import { connectZooKeeper, type ZooKeeperClient } from '@vivarium/client';
 import type { PeerState } from '@vivarium/ensemble';
 import { assert, type EngineConfig } from '@vivarium/store';
 import { freePorts } from './free-ports.ts';
+import { ensembleConfigText, staticConfigVersion } from './run-member.ts';
 import type { MemberInspection, NodeView } from './quorum-member.ts';
 import { TcpMemberHost } from './tcp-member-host.ts';
 import { WorkerMemberHost } from './worker-member-host.ts';
@@ -216,8 +217,17 @@ export class RealtimeEnsemble {
       transport: _t, members: _m, observers: _o, seed: _s, initLimitTicks = 10, syncLimitTicks = 5, diffTxnsMax = 1000, dataDir: _d,
       forceSync = false, log: _log, ...engineOptions
     } = this.options;
-    const common = { voters: this.voterIds, observers: this.observerIds, initLimitTicks, syncLimitTicks, diffTxnsMax, engineOptions, seed: this.seed, forceSync };
     const peerPorts = new Map(ids.map((id, i) => [id, { quorumPort: ports[ids.length + 2 * i] as number, electionPort: ports[ids.length + 2 * i + 1] as number }]));
+    // /zookeeper/config on every member. Worker members have no peer ports: the in-process ensemble's placeholders stand in.
+    const ensembleConfig = {
+      text: ensembleConfigText(ids.map((id, i) => ({
+        id, host: '127.0.0.1', quorumPort: peerPorts.get(id)?.quorumPort ?? 2887 + id, electionPort: peerPorts.get(id)?.electionPort ?? 3887 + id,
+        role: this.observerIds.includes(id) ? 'observer' : 'participant', clientHost: '127.0.0.1', clientPort: ports[i] as number,
+      })), staticConfigVersion),
+      version: staticConfigVersion,
+    };
+    if (this.transport !== 'tcp') peerPorts.clear();
+    const common = { voters: this.voterIds, observers: this.observerIds, initLimitTicks, syncLimitTicks, diffTxnsMax, engineOptions, seed: this.seed, forceSync, ensembleConfig };
     for (const [i, id] of ids.entries()) {
       const events: MemberHostEvents = {
         established: (epoch, leader) => this.onEstablished(epoch, leader),

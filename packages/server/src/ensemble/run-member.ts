@@ -21,7 +21,22 @@ export interface QuorumServer {
   quorumPort: number;
   electionPort: number;
   role: 'participant' | 'observer';
+  /** The client address of the line's `;[clientHost:]clientPort` part, when it has one (for /zookeeper/config). */
+  clientHost?: string | undefined;
+  clientPort?: number | undefined;
 }
+
+/** The configuration as /zookeeper/config holds it: ZooKeeper's dynamic-config format. */
+export function ensembleConfigText(servers: readonly QuorumServer[], version: bigint): string {
+  const lines = servers.map((server) => {
+    const client = server.clientPort === undefined ? '' : `;${server.clientHost ?? '0.0.0.0'}:${server.clientPort}`;
+    return `server.${server.id}=${server.host}:${server.quorumPort}:${server.electionPort}:${server.role}${client}`;
+  });
+  return [...lines, `version=${version.toString(16)}`].join('\n');
+}
+
+/** The version of a configuration read from zoo.cfg (there is no reconfig): as the in-process ensemble's. */
+export const staticConfigVersion = 0x100000000n;
 
 export interface RunMemberOptions extends Omit<WireServerOptions, 'clock' | 'memberId'> {
   /** This member's id (dataDir/myid). */
@@ -91,6 +106,7 @@ export async function runMember(options: RunMemberOptions): Promise<RunningMembe
     engineOptions,
     seed: seed ?? Math.floor(Math.random() * 0x7fffffff),
     storage,
+    ensembleConfig: { text: ensembleConfigText(servers, staticConfigVersion), version: staticConfigVersion },
     transport: async () => {
       const transport = await TcpPeerTransport.open({
         myId,

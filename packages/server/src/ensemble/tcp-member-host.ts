@@ -31,6 +31,7 @@ export interface TcpMemberHostSpec {
   /** FileStorage here; undefined keeps the member's storage in memory. */
   dataDir: string | undefined;
   forceSync: boolean;
+  ensembleConfig: { text: string; version: bigint };
 }
 
 const host = '127.0.0.1';
@@ -61,6 +62,7 @@ export class TcpMemberHost implements MemberHost {
       engineOptions: spec.engineOptions,
       seed: spec.seed,
       storage,
+      ensembleConfig: spec.ensembleConfig,
       incarnation: () => ++this.incarnation,
       transport: async () => {
         const transport = await TcpPeerTransport.open({

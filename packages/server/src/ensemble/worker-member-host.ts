@@ -27,6 +27,7 @@ export interface WorkerMemberHostSpec {
   clientPort: number;
   dataDir: string;
   forceSync: boolean;
+  ensembleConfig: { text: string; version: bigint };
 }
 
 const requestTimeoutMs = 10_000;
@@ -107,6 +108,7 @@ export class WorkerMemberHost implements MemberHost {
       clientPort: this.spec.clientPort,
       dataDir: this.spec.dataDir,
       forceSync: this.spec.forceSync,
+      ensembleConfig: this.spec.ensembleConfig,
       blocked: this.blocked,
       ports,
     };
@@ -168,7 +170,7 @@ export class WorkerMemberHost implements MemberHost {
 
   async inspect(): Promise<MemberInspection> {
     if (this.worker === undefined) {
-      return { id: this.spec.myId, state: 'down', isServing: false, leader: undefined, epoch: 0, lastLoggedZxid: 0n, lastProcessedZxid: 0n, nodeCount: 0, sessionCount: 0, digest: '' };
+      return { id: this.spec.myId, state: 'down', isServing: false, leader: undefined, epoch: 0, lastLoggedZxid: 0n, lastProcessedZxid: 0n, nodeCount: 0, sessionCount: 0, connectionCount: 0, digest: '' };
     }
     return (await this.request({ type: 'request', id: 0, op: 'inspect' })) as MemberInspection;
   }

@@ -28,6 +28,7 @@ export interface WorkerMemberData {
   clientPort: number;
   dataDir: string;
   forceSync: boolean;
+  ensembleConfig: { text: string; version: bigint };
   blocked: readonly number[];
   ports: ReadonlyArray<{ peerId: number; port: MessagePort }>;
 }
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
     engineOptions: data.engineOptions,
     seed: data.seed,
     incarnation: () => data.incarnation,
+    ensembleConfig: data.ensembleConfig,
     storage: () => new FileStorage({ dataDir: data.dataDir, forceSync: data.forceSync, log }),
     transport: () => transport,
     onEvent: (event) => {
