@@ -472,6 +472,12 @@ export class Engine implements ManualClockListener, WriteCoordinator {
   /** Prepare a write into a txn body at `zxid` (standalone and the leader only). */
   prepare(intent: WriteIntent, zxid: bigint): TxnBody {
     this.pendingChanges.currentZxid = zxid;
+    if (intent.op.kind === 'request' || intent.op.kind === 'fail') {
+      // PrepRequestProcessor's checkSession: a write ordered after its session closed or expired (it may have
+      // been forwarded by a follower before the expiry) is refused, so no ephemeral outlives its session.
+      const live = this.sessions.get(intent.sessionId);
+      if (live === undefined || live.closing) return { type: 'error', err: ErrorCode.sessionExpired };
+    }
     const ctx: PrepareContext = { sessionId: intent.sessionId, authIds: intent.authIds, config: this.config, changes: this.pendingChanges };
     const op = intent.op;
     switch (op.kind) {
@@ -724,10 +730,14 @@ export class Engine implements ManualClockListener, WriteCoordinator {
         return;
       }
       case OpCode.check:
-      case OpCode.sasl:
-        // A bare check is only valid inside multi (3.9.3+ answers UNIMPLEMENTED and closes); no SASL here.
+        // A bare check is only valid inside multi (3.9.3+ answers UNIMPLEMENTED and closes).
         this.reply(connection, xid, request.type, ErrorCode.unimplemented);
         this.close(connection, 'unimplemented');
+        return;
+      case OpCode.sasl:
+        // No SASL here. A ZooKeeper without a SASL server answers OK with a null token, zxid 0, and keeps
+        // the connection (processSasl catches its NullPointerException; checked on 3.8.0).
+        this.send(connection, { kind: 'reply', header: { xid, zxid: 0n, err: ErrorCode.ok }, requestType: request.type, response: { token: null } });
         return;
       case OpCode.reconfig:
         // Standalone: reconfig is disabled by default, and unimplemented when enabled (PrepRequestProcessor).

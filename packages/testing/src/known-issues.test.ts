@@ -1,8 +1,7 @@
 /**
  * Bugs found while building the fixtures, in packages this one does not own,
- * kept here as reproductions. Each is `it.fails`: it passes while the bug is
- * there. When one starts failing, the bug is fixed: turn it into a plain `it`
- * (and drop the workaround it names).
+ * kept as regression tests once fixed. (While a bug is open its reproduction is
+ * an `it.fails`: it passes while the bug is there.)
  */
 import { describe, expect, it } from 'vitest';
 import { createEnsemble } from '@vivarium/testing';
@@ -14,9 +13,9 @@ describe('known issues', () => {
   // sessionTracker.checkSession(sessionId, owner) for every write and turns a closing or gone
   // session into SESSIONEXPIRED; here the create commits after the closeSession txn, leaving an
   // ephemeral owned by a dead session on every member, forever (Database.checkInvariants fails).
-  // A client on the leader is not affected (Engine.processInOrder checks `closing`), which is
-  // why the cookbook's expiry example connects to the leader.
-  it.fails('an ephemeral create forwarded by a follower and ordered after the session\'s expiry is refused', async () => {
+  // A client on the leader was not affected (Engine.processInOrder checks `closing`). Fixed:
+  // Engine.prepare now checks the session as PrepRequestProcessor does.
+  it('an ephemeral create forwarded by a follower and ordered after the session\'s expiry is refused', async () => {
     const zk = await createEnsemble({ seed: 1222504635 });
     try {
       const follower = zk.followers()[0];
