@@ -33,7 +33,9 @@
 //       watch set on a path that has a persistent watch replaces its mode, so after it fires the
 //       persistent data watch is gone);
 //     - a bare `check` (op 13) outside multi is answered UNIMPLEMENTED and the connection closed, as
-//       3.9.3 does; 3.8.0 never answers it (a client would wait for its request timeout).
+//       3.9.3 does; 3.8.0 never answers it (a client would wait for its request timeout);
+//     - deleteContainer (op 20) sent by a client deletes an empty container, as 3.9 does; 3.8.0 reads
+//       the body as raw path bytes and answers BADARGUMENTS.
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import {
@@ -141,7 +143,18 @@ type Step =
       /** Do not wait for a reply: fence the sender with a ping at once (for requests a server may never answer). */
       noReplyWait?: true;
     }
-  | { name: string; connect: string; timeOutMs: number; as?: string; wrongPassword?: true; zxidAhead?: true; oldStyle?: true; closes?: true }
+  | {
+      name: string;
+      connect: string;
+      timeOutMs: number;
+      as?: string;
+      wrongPassword?: true;
+      zxidAhead?: true;
+      oldStyle?: true;
+      closes?: true;
+      /** Requests sent in the same write as the ConnectRequest (xids 1, 2, ...). */
+      early?: Request[];
+    }
   | { name: string; drop: string }
   | { name: string; raw: string; frame: (xid: number) => Uint8Array; replyType?: number; closes: true }
   | { name: string; waitClosed: string };
@@ -171,6 +184,15 @@ const intendedWatchModesCoexist: Intended = {
     expect(vivarium['a']).toEqual([expect.stringMatching(/^#\d+ checkWatches OK$/)]);
   },
 };
+
+const intendedClientDeleteContainer = (zookeeperAnswer: string, vivariumAnswer: string): Intended => ({
+  why:
+    "deleteContainer (op 20) sent by a client: 3.8.0 reads the body as raw path bytes (the op is its ContainerManager's), so a jute string's length prefix makes the path invalid (BADARGUMENTS); Vivarium follows 3.9's DeleteContainerRequest (test/store/containers-and-ttl.test.ts)",
+  check(zookeeper, vivarium) {
+    expect(zookeeper['a2']).toEqual([expect.stringMatching(new RegExp(`^#\\d+ \\w+ ${zookeeperAnswer}`))]);
+    expect(vivarium['a2']).toEqual([expect.stringMatching(new RegExp(`^#\\d+ \\w+ ${vivariumAnswer}`))]);
+  },
+});
 
 const intendedBareCheck: Intended = {
   why: 'a bare check (op 13) outside multi: 3.9.3 answers UNIMPLEMENTED and closes; 3.8.0 never answers',
@@ -579,6 +601,21 @@ const scenario: Step[] = [
   { name: 'connect af', connect: 'af', timeOutMs: 30_000 },
   { name: 'af: addauth with an unknown scheme gets AUTHFAILED, then close', on: 'af', send: auth('bogus', 'x'), closes: true },
   { name: 'a2: still served', on: 'a2', send: exists('/d') },
+  {
+    name: 'requests in the same write as the ConnectRequest run once the session exists',
+    connect: 'early',
+    timeOutMs: 30_000,
+    early: [getData('/d'), create2('/early', 'e', 1), getEphemerals('/')],
+  },
+  { name: 'early: closeSession', on: 'early', send: closeSession, closes: true },
+  { name: 'connect sasl', connect: 'sasl', timeOutMs: 30_000 },
+  { name: 'sasl: a SASL token with no SASL configured: OK, null token, connection kept', on: 'sasl', send: { type: OpCode.sasl, token: new Uint8Array([1, 2, 3]) } },
+  { name: 'sasl: still served', on: 'sasl', send: exists('/d') },
+  { name: 'sasl: closeSession', on: 'sasl', send: closeSession, closes: true },
+  { name: 'a2: createContainer /dcx', on: 'a2', send: create('/dcx', '', 4, OPEN, 'createContainer') },
+  { name: 'a2: deleteContainer (op 20) from a client', on: 'a2', send: { type: OpCode.deleteContainer, path: '/dcx' }, intended: intendedClientDeleteContainer('BADARGUMENTS', 'OK') },
+  { name: 'a2: exists /dcx after it', on: 'a2', send: exists('/dcx'), intended: intendedClientDeleteContainer('OK', 'NONODE') },
+  { name: 'a2: delete /dcx', on: 'a2', send: del('/dcx'), intended: intendedClientDeleteContainer('OK', 'NONODE') },
   { name: 'wrong password for the live session a', connect: 'wrongpw', as: 'a', wrongPassword: true, timeOutMs: 30_000, closes: true },
 ];
 
@@ -677,6 +714,7 @@ function renderBody(requestType: number, response: unknown, labels: Labels): str
   // Intended difference 4: auth ids are a hash set in ZooKeeper.
   if (Array.isArray(r['clientInfo'])) parts.push(`ids=${JSON.stringify(sorted((r['clientInfo'] as Array<{ scheme: string; id: string }>).map((id) => `${id.scheme}:${id.id}`)))}`);
   if (typeof r['err'] === 'number') parts.push(`err=${r['err']}`);
+  if ('token' in r) parts.push(`token=${renderData(r['token'] as Uint8Array | null)}`);
   if (Array.isArray(r['results'])) parts.push(`[${(r['results'] as MultiResult[]).map((result) => renderMultiResult(result, labels)).join(' | ')}]`);
   if (r['stat'] !== undefined) parts.push(renderStat(r['stat'] as Stat, labels));
   if (parts.length === 0) parts.push(`(${opCodeName(requestType)} body ${JSON.stringify(Object.keys(r))})`);
@@ -805,6 +843,7 @@ async function runScenario(target: Target, steps: readonly Step[]): Promise<Step
           options.lastZxidSeen = lastZxids.get(step.as) ?? 0n;
         }
         if (step.zxidAhead) options.lastZxidSeen = 0x7fff_ffff_ffffn;
+        if (step.early !== undefined) options.early = step.early.map((request, index) => ({ xid: index + 1, request }));
         const session = await WireSession.open(options);
         const response = session.handshake.response;
         const lines = (frames[step.connect] = [] as string[]);
@@ -820,8 +859,12 @@ async function runScenario(target: Target, steps: readonly Step[]): Promise<Step
             passwords.set(`${target.label}:${step.connect}`, response.passwd);
           }
         }
-        const connection: Connection = { session, xid: 0 };
+        const connection: Connection = { session, xid: step.early?.length ?? 0 };
         connections.set(step.connect, connection);
+        if (step.early !== undefined && step.early.length > 0) {
+          const lastXid = step.early.length;
+          await drain(step.connect, connection, frames, (m) => m.kind === 'reply' && m.header.xid === lastXid, replyDeadlineMs, zxids);
+        }
         if (step.closes) {
           await untilClosed(step.connect, connection, frames, closeDeadlineMs, zxids);
           skipFence.add(step.connect);

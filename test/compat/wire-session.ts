@@ -30,6 +30,11 @@ export interface WireConnectOptions {
   lastZxidSeen?: bigint;
   /** undefined: an old-style ConnectRequest without the readOnly byte (44 bytes). */
   readOnly?: boolean | undefined;
+  /**
+   * Requests written in the same TCP write as the ConnectRequest, before any answer (as the Java
+   * client's Netty transport does). Their replies are queued like any other.
+   */
+  early?: Array<{ xid: number; request: Request }>;
 }
 
 export interface WireHandshake {
@@ -72,16 +77,19 @@ export class WireSession {
     const answered = new Promise<WireHandshake>((resolve) => {
       session.handshakeResolve = resolve;
     });
-    socket.write(
-      encodeConnectRequest({
-        protocolVersion: 0,
-        lastZxidSeen: options.lastZxidSeen ?? 0n,
-        timeOutMs: options.timeOutMs,
-        sessionId: options.sessionId ?? 0n,
-        passwd: options.passwd ?? new Uint8Array(16),
-        readOnly: 'readOnly' in options ? options.readOnly : false,
-      }),
-    );
+    const connectFrame = encodeConnectRequest({
+      protocolVersion: 0,
+      lastZxidSeen: options.lastZxidSeen ?? 0n,
+      timeOutMs: options.timeOutMs,
+      sessionId: options.sessionId ?? 0n,
+      passwd: options.passwd ?? new Uint8Array(16),
+      readOnly: 'readOnly' in options ? options.readOnly : false,
+    });
+    const early = (options.early ?? []).map(({ xid, request }) => {
+      session.typeByXid.set(xid, request.type);
+      return encodeRequest(xid, request).slice();
+    });
+    socket.write(Buffer.concat([connectFrame.slice(), ...early]));
     session.handshake = await answered;
     return session;
   }

@@ -195,7 +195,8 @@ export interface SyncResponse { path: string }
 export interface GetEphemeralsResponse { ephemerals: string[] }
 export interface GetAllChildrenNumberResponse { totalNumber: number }
 export interface WhoAmIResponse { clientInfo: Id[] }
-export interface SaslResponse { token: Uint8Array }
+/** A server without SASL answers a null token (ZooKeeperServer.processSasl). */
+export interface SaslResponse { token: Data }
 export interface ErrorResponse { err: number }
 
 /** One entry of a MultiResponse. `type` is the sub-op's type, or -1 for an error. */

@@ -275,7 +275,7 @@ export function readResponseBody(r: JuteReader, requestType: number): Response {
     case OpCode.sync:
       return { path: r.readString('SyncResponse.path') } satisfies SyncResponse;
     case OpCode.sasl:
-      return { token: r.readBufferNonNull('SetSASLResponse.token') } satisfies SaslResponse;
+      return { token: r.readBuffer('SetSASLResponse.token') } satisfies SaslResponse;
     case OpCode.getEphemerals:
       return { ephemerals: r.readStringVector('GetEphemeralsResponse.ephemerals') } satisfies GetEphemeralsResponse;
     case OpCode.getAllChildrenNumber:
