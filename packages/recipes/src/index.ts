@@ -7,3 +7,5 @@ export { counterIdSource, randomIdSource, type IdSource } from './support/id-sou
 export type { RecipeOptions } from './support/recipe-options.ts';
 export { ensureContainers } from './support/ensure-path.ts';
 export { protectedCreate, type ProtectedCreateOptions } from './support/protected-create.ts';
+export { ReadWriteLock, readNodeName, writeNodeName, type ReadWriteLockOptions } from './locks/read-write-lock.ts';
+export { Lease, Semaphore, type SemaphoreOptions } from './locks/semaphore.ts';

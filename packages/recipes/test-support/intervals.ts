@@ -86,3 +86,17 @@ export class SeededChoices {
     return items[this.int(0, items.length - 1)] as T;
   }
 }
+
+/** Pairs of intervals that overlap (strictly: touching ends do not count) where `exclusive` says one of them excludes the other. */
+export function exclusiveOverlaps(intervals: readonly Interval[], exclusive: (interval: Interval) => boolean): Array<[Interval, Interval]> {
+  const found: Array<[Interval, Interval]> = [];
+  for (let i = 0; i < intervals.length; i++) {
+    for (let j = i + 1; j < intervals.length; j++) {
+      const a = intervals[i] as Interval;
+      const b = intervals[j] as Interval;
+      if (a.who === b.who || !(exclusive(a) || exclusive(b))) continue;
+      if (a.startMs < b.endMs && b.startMs < a.endMs) found.push([a, b]);
+    }
+  }
+  return found;
+}

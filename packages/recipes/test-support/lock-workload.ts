@@ -167,6 +167,8 @@ export async function runHoldWorkload(options: WorkloadOptions): Promise<Workloa
     }
     applied.push(fault);
     await backend.run(3000);
+    // ZAB safety once per phase (checking after every step costs more than the recipes themselves).
+    backend.ensemble.checkSafety();
   }
   await backend.run(3000);
   stopping = true;
