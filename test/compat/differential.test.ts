@@ -939,7 +939,7 @@ describe.skipIf(!available)('differential: raw wire frames against the real ZooK
     await Promise.all([zookeeper?.stop(), vivarium?.close()]);
   }, 30_000);
 
-  it('the real ZooKeeper answers as the scenario documents (the oracle agrees with the reference)', () => {
+  it('the real ZooKeeper answers as the scenario documents (the oracle agrees with the reference)', { timeout: 10_000 }, () => {
     const surprises: string[] = [];
     scenario.forEach((step, index) => {
       if (!('on' in step) || step.err === undefined) return;
@@ -950,7 +950,7 @@ describe.skipIf(!available)('differential: raw wire frames against the real ZooK
     expect(surprises).toEqual([]);
   });
 
-  it('every step: the same frames, field by field (zxids, times and session ids aside)', () => {
+  it('every step: the same frames, field by field (zxids, times and session ids aside)', { timeout: 10_000 }, () => {
     const differences: string[] = [];
     scenario.forEach((step, index) => {
       const real = zookeeperRun[index];
@@ -967,7 +967,7 @@ describe.skipIf(!available)('differential: raw wire frames against the real ZooK
     expect(differences.join('\n')).toBe('');
   });
 
-  it('intended differences: both sides answer exactly as named', () => {
+  it('intended differences: both sides answer exactly as named', { timeout: 10_000 }, () => {
     const intended = scenario.flatMap((step, index) => ('intended' in step && step.intended !== undefined ? [{ step, intended: step.intended, index }] : []));
     expect(intended.length).toBeGreaterThan(0);
     for (const { intended: difference, index } of intended) {
@@ -975,7 +975,7 @@ describe.skipIf(!available)('differential: raw wire frames against the real ZooK
     }
   });
 
-  it('zxid accounting: each step uses the same number of zxids, and replies carry the same zxids relative to it', () => {
+  it('zxid accounting: each step uses the same number of zxids, and replies carry the same zxids relative to it', { timeout: 10_000 }, () => {
     // Zxid values are not compared; how each step moves them is (failed writes, sessions and
     // closeSession use a zxid; reads report the last one). Intended steps may differ: both sides
     // then continue from their own zxid.

@@ -7,6 +7,9 @@
 // differential.test.ts. Expected values are ZooKeeper 3.8's (docs/zookeeper-3.8-observations.md and
 // the differential suite, which runs the real server).
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startWireServer, type RunningWireServer, type WireServerOptions } from '@vivarium/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendFourLetterWord } from '../support/four-letter-word.ts';
@@ -41,6 +44,7 @@ const hex = (value: bigint): string => `0x${value.toString(16)}`;
 let server: RunningWireServer | undefined;
 const clients: NzcClient[] = [];
 const proxies: TcpProxy[] = [];
+const tempDirs: string[] = [];
 
 interface ConnectionManagerView {
   state: number;
@@ -78,6 +82,7 @@ afterEach(async () => {
   await Promise.all(closing);
   await server?.close();
   server = undefined;
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 async function startServer(options: WireServerOptions = {}): Promise<RunningWireServer> {
@@ -496,6 +501,50 @@ describe('node-zookeeper-client 1.1.3 against Vivarium', () => {
     // The unchanged watch was registered again, so it still fires.
     await setData(writer, '/rw-same', buf('b'));
     expect(describeEvent(await same.next())).toBe('NODE_DATA_CHANGED /rw-same');
+  });
+
+  it('watches and the session survive a server restart (dataDir): SetWatches on the restarted server fires what changed', { timeout: testTimeoutMs }, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'vivarium-compat-'));
+    tempDirs.push(dataDir);
+    const first = await startServer({ dataDir });
+    const port = first.port;
+    const proxy = await TcpProxy.start({ host: first.host, port });
+    proxies.push(proxy);
+    const watcher = await connectClient(proxy.connectString);
+    await create(watcher, '/r', buf('1'));
+    await create(watcher, '/r-same', buf('1'));
+    await create(watcher, '/r-eph', buf('e'), CreateMode.EPHEMERAL);
+    const changed = new EventQueue();
+    const created = new EventQueue();
+    const same = new EventQueue();
+    await getData(watcher, '/r', changed);
+    expect(await exists(watcher, '/r-new', created)).toBeUndefined();
+    await getData(watcher, '/r-same', same);
+    const sessionId = sessionIdOf(watcher);
+
+    // Park the watcher's reconnect, restart the server on the same port and dataDir, change data.
+    const disconnected = once(watcher, 'disconnected');
+    proxy.cut();
+    await disconnected;
+    await proxy.waitForAccepted(2);
+    await first.close();
+    const second = await startServer({ dataDir, clientPort: port });
+    const writer = await connectClient(second.connectString);
+    // The session and its ephemeral were recovered from dataDir.
+    expect((await exists(writer, '/r-eph')) && ownerOf((await exists(writer, '/r-eph'))!)).toBe(sessionId);
+    await setData(writer, '/r', buf('2'));
+    await create(writer, '/r-new');
+
+    const reconnected = once(watcher, 'connected');
+    proxy.release();
+    await reconnected;
+    expect(sessionIdOf(watcher)).toBe(sessionId);
+    expect(describeEvent(await changed.next())).toBe('NODE_DATA_CHANGED /r');
+    expect(describeEvent(await created.next())).toBe('NODE_CREATED /r-new');
+    await fence(watcher);
+    expect(same.pending).toEqual([]);
+    await setData(writer, '/r-same', buf('2'));
+    expect(describeEvent(await same.next())).toBe('NODE_DATA_CHANGED /r-same');
   });
 
   it('four-letter words: every word answers in ZooKeeper 3.8 shape, describing the connected client', { timeout: testTimeoutMs }, async () => {
