@@ -9,3 +9,6 @@ export { ensureContainers } from './support/ensure-path.ts';
 export { protectedCreate, type ProtectedCreateOptions } from './support/protected-create.ts';
 export { ReadWriteLock, readNodeName, writeNodeName, type ReadWriteLockOptions } from './locks/read-write-lock.ts';
 export { Lease, Semaphore, type SemaphoreOptions } from './locks/semaphore.ts';
+export { LeaderLatch, type LeaderLatchOptions, type LeaderLatchState } from './leader/leader-latch.ts';
+export { LeaderSelector, type LeaderSelectorOptions, type LeaderSelectorState, type TakeLeadership } from './leader/leader-selector.ts';
+export type { Participant } from './leader/participant.ts';
