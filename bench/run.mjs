@@ -25,6 +25,7 @@ const scenarioModules = [
   './scenarios/in-process.mjs',
   './scenarios/storage.mjs',
   './scenarios/fixtures.mjs',
+  './scenarios/transports.mjs',
 ];
 
 function parseArgs(argv) {

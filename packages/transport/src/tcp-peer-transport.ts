@@ -76,6 +76,8 @@ export interface TcpPeerTransportOptions {
 /** Counters, for reports, tests and `mntr`-style output. */
 export interface TcpPeerTransportStats {
   sent: number;
+  /** Socket writes: each carries every frame queued for that peer since the last one. */
+  writes: number;
   delivered: number;
   droppedQueueFull: number;
   droppedOversize: number;
@@ -127,7 +129,7 @@ function positiveInteger(key: string, value: number): number {
 export class TcpPeerTransport implements Transport {
   readonly myId: number;
   readonly stats: TcpPeerTransportStats = {
-    sent: 0, delivered: 0, droppedQueueFull: 0, droppedOversize: 0, droppedBlocked: 0, droppedUnknownPeer: 0,
+    sent: 0, writes: 0, delivered: 0, droppedQueueFull: 0, droppedOversize: 0, droppedBlocked: 0, droppedUnknownPeer: 0,
     connectionsOpened: 0, connectionsAccepted: 0, connectionsLost: 0, connectionsRejected: 0, handshakeTimeouts: 0,
   };
   private readonly options: Required<Omit<TcpPeerTransportOptions, 'log' | 'peers' | 'listen' | 'myId'>>;
@@ -514,7 +516,8 @@ export class TcpPeerTransport implements Transport {
   private scheduleFlush(link: PeerLink): void {
     if (link.flushScheduled) return;
     link.flushScheduled = true;
-    // Everything sent in this turn goes out in one write.
+    // Everything sent in this turn goes out in one write (a microtask, not setImmediate: waiting for the
+    // check phase adds latency to every hop of a commit and, in a measured run, batched nothing more).
     queueMicrotask(() => {
       link.flushScheduled = false;
       this.flush(link);
@@ -535,6 +538,7 @@ export class TcpPeerTransport implements Transport {
         bytes += frame.length;
       }
       link.queuedBytes -= bytes;
+      this.stats.writes++;
       const ok = socket.write(batch.length === 1 ? (batch[0] as Uint8Array) : Buffer.concat(batch, bytes));
       if (!ok) {
         link.blockedOnDrain = true;
