@@ -128,4 +128,15 @@ describe(`JuteReader (fc seed ${fcSeed})`, () => {
     const backing = fromHex('ffff0000002a');
     expect(new JuteReader(backing.subarray(2)).readInt('i')).toBe(42);
   });
+
+  it('copies a buffer out of a Node Buffer (a socket chunk) into a plain Uint8Array that does not pin the chunk', () => {
+    const chunk = Buffer.alloc(64 * 1024);
+    chunk.writeInt32BE(3, 0);
+    chunk.write('abc', 4);
+    const data = new JuteReader(chunk.subarray(0, 100)).readBuffer('data') as Uint8Array;
+    expect(Object.getPrototypeOf(data)).toBe(Uint8Array.prototype);
+    expect(data.buffer).not.toBe(chunk.buffer);
+    expect(data.buffer.byteLength).toBe(3);
+    expect([...data]).toEqual([0x61, 0x62, 0x63]);
+  });
 });

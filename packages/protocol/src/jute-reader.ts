@@ -108,7 +108,8 @@ export class JuteReader {
     if (length < 0) return null;
     const start = this.pos;
     this.pos += length;
-    return this.bytes.slice(start, start + length);
+    // A copy into a plain Uint8Array: slice() on a Node Buffer (what a socket hands over) is a view that pins the chunk.
+    return new Uint8Array(this.bytes.subarray(start, start + length));
   }
 
   /** jute `buffer` where the record has no null. */
