@@ -41,9 +41,9 @@ type TransportName = (typeof transports)[number];
 
 const timing = { tickTimeMs: 100, initLimitTicks: 20, syncLimitTicks: 10, maxSessionTimeoutMs: 30_000 };
 
-function ensembleOver(transport: TransportName, seed: number): SuiteEnsemble {
-  if (transport === 'memory') return createEnsemble({ ...timing, seed, clock: 'system' });
-  return createEnsemble({ ...timing, seed, transport });
+function ensembleOver(transport: TransportName, seed: number, observers = 0): SuiteEnsemble {
+  if (transport === 'memory') return createEnsemble({ ...timing, seed, observers, clock: 'system' });
+  return createEnsemble({ ...timing, seed, observers, transport });
 }
 
 async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
@@ -73,8 +73,8 @@ describe.each(transports)('an ensemble over the %s transport', (transport) => {
   let ensemble: SuiteEnsemble | undefined;
   const clients: ZooKeeperClient[] = [];
 
-  function start(seed: number): SuiteEnsemble {
-    ensemble = ensembleOver(transport, seed);
+  function start(seed: number, observers = 0): SuiteEnsemble {
+    ensemble = ensembleOver(transport, seed, observers);
     return ensemble;
   }
 
@@ -199,5 +199,28 @@ describe.each(transports)('an ensemble over the %s transport', (transport) => {
       const node = await member.readNode('/mine');
       expect(node?.ephemeralOwner, `ephemeral on member ${member.id}`).toBe(sessionId);
     }
+  }, 90_000);
+
+  it('an observer gets every commit and serves clients, but a quorum of voters is still needed', async () => {
+    const e = start(6, 1);
+    const leader = await e.waitForLeader(20_000);
+    const observer = e.members.find((m) => m.observer) as SuiteMember;
+    await until(() => e.members.every((m) => m.isServing), 'every member, the observer too, to serve');
+    expect(observer.state).toBe('observing');
+    const viaObserver = await client(observer.id);
+    await viaObserver.create('/from-observer', bytes('o'));
+    await until(() => converged(e), 'every member to apply the write');
+    const [first, second] = e.members.filter((m) => !m.observer && m.id !== leader.id) as [SuiteMember, SuiteMember];
+    // One voter down: two of three voters remain, a quorum; writes through the observer go on.
+    await first.crash();
+    await viaObserver.create('/one-voter-down', bytes('1'));
+    // Two voters down: one voter and one observer are not a quorum; nobody serves.
+    await second.crash();
+    await until(() => e.members.every((m) => !m.isServing), 'the leader to step down and the observer to stop serving');
+    await first.restart();
+    await second.restart();
+    await e.waitForLeader(20_000);
+    await until(() => converged(e), 'the ensemble to come back with the observer');
+    expect((await observer.readNode('/one-voter-down'))?.data).toEqual(bytes('1'));
   }, 90_000);
 });

@@ -68,6 +68,8 @@ export interface MemberHost {
   setBlockedPeers(peerIds: readonly number[]): Promise<void>;
   /** Stop for good and release everything (ports, threads). */
   close(): Promise<void>;
+  /** Test hook (worker members): the member's thread ends itself, unannounced. */
+  exitUnexpectedly?(code: number): void;
 }
 
 /** What a host tells its ensemble. */
@@ -152,6 +154,16 @@ export class RealtimeMember {
 
   readNode(path: string): Promise<NodeView | undefined> {
     return this.host.readNode(path);
+  }
+
+  /**
+   * Test hook for worker members: the thread exits on its own with `code`, as a member that dies
+   * unexpectedly would. The ensemble reports it in `failures` and the member reads as 'down'.
+   */
+  exitUnexpectedly(code = 1): void {
+    const host = this.host;
+    if (host.exitUnexpectedly === undefined) throw new Error(`member ${this.id} does not run in a worker thread`);
+    host.exitUnexpectedly(code);
   }
 
   /** @internal */

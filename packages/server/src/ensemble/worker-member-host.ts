@@ -189,6 +189,11 @@ export class WorkerMemberHost implements MemberHost {
     await this.stop();
   }
 
+  /** Test hook: make the worker end itself with `code`, unannounced (reported as a crash, as any unexpected exit). */
+  exitUnexpectedly(code: number): void {
+    this.worker?.postMessage({ type: 'exit', code } satisfies ToWorker);
+  }
+
   private async terminate(): Promise<void> {
     const worker = this.worker;
     if (worker === undefined) return;

@@ -37,6 +37,8 @@ export interface WorkerMemberData {
 export type ToWorker =
   | { type: 'link'; peerId: number; port: MessagePort }
   | { type: 'block'; peers: readonly number[] }
+  /** Test hook: end the thread at once with this exit code, as a member dying on its own would. */
+  | { type: 'exit'; code: number }
   | { type: 'request'; id: number; op: 'inspect' | 'stop' }
   | { type: 'request'; id: number; op: 'readNode'; path: string };
 
@@ -83,6 +85,8 @@ async function main(): Promise<void> {
       case 'block':
         transport.setBlockedPeers(message.peers);
         return;
+      case 'exit':
+        process.exit(message.code);
       case 'request':
         void answer(message).then(
           (result) => post({ type: 'reply', id: message.id, result }),
