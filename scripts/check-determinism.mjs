@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const corePackages = ['protocol', 'store', 'ensemble'];
+const corePackages = ['protocol', 'store', 'ensemble', 'checker'];
 
 const forbidden = [
   { pattern: /\bDate\s*\.\s*now\b/, why: 'reads the wall clock; take a Clock' },

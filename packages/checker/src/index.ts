@@ -1,0 +1,13 @@
+export type * from './history.ts';
+export type { CheckResult } from './check-result.ts';
+export { HistoryFormatError, validateHistory } from './history-format.ts';
+export { maybeAppliedErrorCodes, normalizeOutcome } from './outcome-codes.ts';
+export { describeOperation } from './describe.ts';
+export type { ReadConsistency } from './partition.ts';
+export { checkLinearizability, type LinearizabilityOptions, type LinearizabilityResult, type LinearizabilityStats } from './linearizability.ts';
+export { checkSessionOrder } from './session-order.ts';
+export { checkWatches } from './watches.ts';
+export { checkZabInvariants, checkEqualDigests } from './zab-invariants.ts';
+export { checkSequentialNames } from './sequential-names.ts';
+export { checkEphemeralCleanup } from './ephemerals.ts';
+export { runCheckers, type CheckerReport } from './run-checkers.ts';
