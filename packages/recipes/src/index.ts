@@ -12,3 +12,4 @@ export { Lease, Semaphore, type SemaphoreOptions } from './locks/semaphore.ts';
 export { LeaderLatch, type LeaderLatchOptions, type LeaderLatchState } from './leader/leader-latch.ts';
 export { LeaderSelector, type LeaderSelectorOptions, type LeaderSelectorState, type TakeLeadership } from './leader/leader-selector.ts';
 export type { Participant } from './leader/participant.ts';
+export { DistributedPriorityQueue, DistributedQueue, QueueClaimLostError, QueueItemUncertainError, type QueueItem, type TakeOptions } from './queues/distributed-queue.ts';
