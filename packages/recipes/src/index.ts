@@ -13,3 +13,5 @@ export { LeaderLatch, type LeaderLatchOptions, type LeaderLatchState } from './l
 export { LeaderSelector, type LeaderSelectorOptions, type LeaderSelectorState, type TakeLeadership } from './leader/leader-selector.ts';
 export type { Participant } from './leader/participant.ts';
 export { DistributedPriorityQueue, DistributedQueue, QueueClaimLostError, QueueItemUncertainError, type QueueItem, type TakeOptions } from './queues/distributed-queue.ts';
+export { DistributedBarrier } from './barriers/distributed-barrier.ts';
+export { DistributedDoubleBarrier, type BarrierWaitOptions } from './barriers/double-barrier.ts';

@@ -1,6 +1,6 @@
 import type { ZooKeeperClient } from '@vivarium/client';
 import { watchConnection, type ConnectionEvent } from '../support/connection-state.ts';
-import { isNoNode, isSessionGone, RecipeError } from '../support/errors.ts';
+import { isConnectionLoss, isNoNode, isSessionGone, RecipeError } from '../support/errors.ts';
 import { Listeners } from '../support/listeners.ts';
 import { checkRecipePath, joinPath, nameOf } from '../support/paths.ts';
 import { protectedCreate } from '../support/protected-create.ts';
@@ -243,7 +243,7 @@ export class LeaderLatch {
       else await this.reset();
     } catch (error) {
       // A CONNECTIONLOSS brings another suspended/reconnected pair; a lost session its own event.
-      if (!isSessionGone(error) && !(error instanceof Error && /CONNECTIONLOSS/.test(error.message))) this.onFailure(error);
+      if (!isSessionGone(error) && !isConnectionLoss(error)) this.onFailure(error);
     }
   }
 
