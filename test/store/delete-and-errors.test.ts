@@ -176,4 +176,13 @@ describe('reconfig on a standalone server', () => {
     expect(raw.call({ type: OpCode.exists, path: '/', watch: false }).header.err).toBe(ErrorCode.ok);
     server.engine.checkInvariants();
   });
+  it('with reconfigEnabled is UNIMPLEMENTED (-6): standalone reconfig is not supported (PrepRequestProcessor), also as an error txn', () => {
+    const server = startServer({ reconfigEnabled: true });
+    const raw = rawSession(server);
+    const zxid = server.engine.lastProcessedZxid;
+    const reply = raw.call({ type: OpCode.reconfig, joiningServers: 'server.2=127.0.0.1:2889:3889;2182', leavingServers: null, newMembers: null, curConfigId: -1n });
+    expect(reply.header).toMatchObject({ err: ErrorCode.unimplemented, zxid: zxid + 1n });
+    expect(raw.closed).toBe(false);
+    server.engine.checkInvariants();
+  });
 });

@@ -243,6 +243,18 @@ export class ZooKeeperClient {
     await this.call({ type: OpCode.checkWatches, path: this.chroot.toServer(path), watcherType }, path);
   }
 
+  /**
+   * Change the ensemble's membership (ZooKeeper's reconfig, opcode 16): incremental with `joining`
+   * (`server.N=host:port:port[:role];[host:]clientPort` entries) and `leaving` (server ids), or
+   * non-incremental with `newMembers`. `fromConfig` is the configuration version it applies to (-1: any).
+   * Answers the new configuration as /zookeeper/config holds it. Needs WRITE on /zookeeper/config (super).
+   */
+  async reconfig(options: { joining?: readonly string[] | null; leaving?: readonly (number | string)[] | null; newMembers?: readonly string[] | null; fromConfig?: bigint }): Promise<{ data: Data; stat: Stat }> {
+    const list = (items: readonly (number | string)[] | null | undefined): string | null => (items === undefined || items === null ? null : items.join(','));
+    const request: Request = { type: OpCode.reconfig, joiningServers: list(options.joining), leavingServers: list(options.leaving), newMembers: list(options.newMembers), curConfigId: options.fromConfig ?? -1n };
+    return (await this.call(request, undefined)) as { data: Data; stat: Stat };
+  }
+
   /** Add credentials to this connection (re-sent after every reconnect). Digest auth never fails; an unknown scheme closes the connection. */
   async addAuthInfo(scheme: string, auth: Uint8Array | string): Promise<void> {
     const bytes = typeof auth === 'string' ? new TextEncoder().encode(auth) : auth;

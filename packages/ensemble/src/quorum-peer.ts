@@ -1,4 +1,4 @@
-import { Database, assert, type Engine, type Snapshot, type Storage, type Txn, type WriteCoordinator, type WriteIntent } from '@vivarium/store';
+import { Database, assert, membershipOf, parseServerLine, type EnsembleMembership, type Engine, type Snapshot, type Storage, type Txn, type WriteCoordinator, type WriteIntent } from '@vivarium/store';
 import { counterOf, epochOf, isBetterVote, sameVote, zxidOf, type Envelope, type PeerMessage, type PeerState, type SyncMode, type Vote } from './peer-message.ts';
 
 /** The ensemble as one member sees it. */
@@ -47,6 +47,13 @@ interface LearnerHandle {
 interface Proposal {
   txn: Txn;
   acks: Set<number>;
+  /**
+   * The voter sets whose majorities must ack it: the current configuration's, plus the new one of every
+   * reconfig proposed and not yet committed, this one included (ZooKeeper's rule: a quorum of both).
+   */
+  quorums: Array<readonly number[]>;
+  /** For a reconfig: the voters of the configuration it proposes. */
+  newVoters: readonly number[] | undefined;
 }
 
 type LeaderPhase = 'discovery' | 'synchronisation' | 'broadcast';
@@ -58,6 +65,7 @@ export type PeerEvent =
   | { type: 'established'; epoch: number; leader: number }
   | { type: 'sync'; learner: number; mode: SyncMode; txns: number }
   | { type: 'committed'; zxid: bigint }
+  | { type: 'reconfigured'; version: bigint; voters: number[]; observers: number[] }
   | { type: 'stepDown'; reason: string };
 
 /**
@@ -68,12 +76,17 @@ export type PeerEvent =
  * client: the engine's writes reach the peer through WriteCoordinator.
  */
 export class QuorumPeer implements WriteCoordinator {
-  readonly config: QuorumConfig;
+  /** Replaced (voters and observers) when a reconfig commits. */
+  config: QuorumConfig;
   readonly engine: Engine;
   private readonly storage: Storage;
   private readonly outbox: Envelope[] = [];
   private readonly events: PeerEvent[] = [];
-  private readonly isObserver: boolean;
+  private isObserver: boolean;
+  /** Left out of a committed configuration: takes no further part (ZooKeeper's removed server). */
+  private removed = false;
+  /** A committed reconfig changed this member's own role, or removed it: acted on once the current input is handled. */
+  private membershipAction: 'removed' | 'roleChanged' | undefined;
 
   stateValue: PeerState = 'looking';
   private tickCount = 0;
@@ -132,6 +145,7 @@ export class QuorumPeer implements WriteCoordinator {
     this.lastLoggedZxid = engine.lastProcessedZxid;
     this.vote = this.initialVote();
     engine.setServing(false);
+    engine.onMembershipChange = (membership, version) => this.membershipChanged(membership, version);
     this.startElection();
   }
 
@@ -177,6 +191,12 @@ export class QuorumPeer implements WriteCoordinator {
   // ------------------------------------------------------------------ inputs
 
   receive(envelope: Envelope): void {
+    if (this.removed) return;
+    this.receiveInOrder(envelope);
+    this.actOnMembership();
+  }
+
+  private receiveInOrder(envelope: Envelope): void {
     const { from, message } = envelope;
     const myIncarnation = this.config.incarnation ?? 0;
     // Meant for an earlier run of this member: that connection died with it.
@@ -206,6 +226,12 @@ export class QuorumPeer implements WriteCoordinator {
 
   /** One tick of tickTime: election rebroadcasts and decisions, pings, and failure detection. */
   tick(): void {
+    if (this.removed) return;
+    this.tickStep();
+    this.actOnMembership();
+  }
+
+  private tickStep(): void {
     this.tickCount++;
     switch (this.stateValue) {
       case 'looking':
@@ -462,6 +488,12 @@ export class QuorumPeer implements WriteCoordinator {
 
   /** WriteCoordinator for the leader: prepare, stamp a zxid of this epoch, log, propose. */
   submitWrite(intent: WriteIntent): void {
+    this.order(intent);
+    this.actOnMembership();
+  }
+
+  private order(intent: WriteIntent): void {
+    if (this.removed) return;
     if (this.stateValue === 'following' || this.stateValue === 'observing') {
       if (this.leaderId !== undefined && this.learnerPhase === 'broadcast') this.send(this.leaderId, { type: 'forward', intent });
       return;
@@ -479,7 +511,9 @@ export class QuorumPeer implements WriteCoordinator {
     this.storage.append(txn);
     this.storage.flush();
     this.lastLoggedZxid = zxid;
-    this.proposals.push({ txn, acks: new Set([this.config.myId]) });
+    const newVoters = body.type === 'reconfig' ? membershipOf(body.servers.map(parseServerLine)).voters : undefined;
+    const quorums = [this.config.voters, ...this.proposals.flatMap((p) => (p.newVoters === undefined ? [] : [p.newVoters])), ...(newVoters === undefined ? [] : [newVoters])];
+    this.proposals.push({ txn, acks: new Set([this.config.myId]), quorums, newVoters });
     for (const learner of this.learners.values()) {
       if (learner.syncSent && !learner.observer) this.send(learner.id, { type: 'proposal', txn });
     }
@@ -523,7 +557,7 @@ export class QuorumPeer implements WriteCoordinator {
     if (this.leaderPhase !== 'broadcast') return;
     while (this.proposals.length > 0) {
       const oldest = this.proposals[0] as Proposal;
-      if (this.config.brokenMode !== 'commitWithoutQuorum' && !this.hasQuorum([...oldest.acks])) break;
+      if (this.config.brokenMode !== 'commitWithoutQuorum' && !oldest.quorums.every((voters) => majorityOf(voters, [...oldest.acks]))) break;
       this.proposals.shift();
       const txn = oldest.txn;
       for (const learner of this.learners.values()) {
@@ -719,6 +753,63 @@ export class QuorumPeer implements WriteCoordinator {
     }
   }
 
+  // ------------------------------------------------------------------ reconfiguration
+
+  /** WriteCoordinator: a quorum of `voters` connected and synced with this leader (Leader.isQuorumSynced). */
+  isQuorumSynced(voters: readonly number[]): boolean {
+    if (this.stateValue !== 'leading' || this.leaderPhase !== 'broadcast') return false;
+    const synced = [this.config.myId, ...[...this.learners.values()].filter((l) => l.synced && !l.observer && this.tickCount - l.lastHeardTick <= this.config.syncLimitTicks).map((l) => l.id)];
+    return majorityOf(voters, synced);
+  }
+
+  /** A committed configuration (applied here, or arrived in a snapshot): switch to it. */
+  private membershipChanged(membership: EnsembleMembership, version: bigint): void {
+    this.config = { ...this.config, voters: membership.voters, observers: membership.observers };
+    this.events.push({ type: 'reconfigured', version, voters: membership.voters, observers: membership.observers });
+    const myId = this.config.myId;
+    if (!membership.voters.includes(myId) && !membership.observers.includes(myId)) {
+      this.membershipAction = 'removed';
+      return;
+    }
+    const observer = membership.observers.includes(myId);
+    if (observer !== this.isObserver) {
+      this.isObserver = observer;
+      this.membershipAction = 'roleChanged';
+    }
+    if (this.stateValue === 'leading') {
+      for (const learner of this.learners.values()) {
+        if (membership.voters.includes(learner.id)) learner.observer = false;
+        else if (membership.observers.includes(learner.id)) learner.observer = true;
+      }
+    }
+  }
+
+  /**
+   * After the input that committed a reconfig: a member left out stops taking part; one whose role
+   * changed rejoins in its new role (ZooKeeper restarts its peer in the new role the same way).
+   */
+  private actOnMembership(): void {
+    const action = this.membershipAction;
+    if (action === undefined) return;
+    this.membershipAction = undefined;
+    if (action === 'removed') {
+      this.events.push({ type: 'stepDown', reason: 'removed from the configuration' });
+      this.removed = true;
+      this.setState('looking');
+      this.leaderId = undefined;
+      this.learners.clear();
+      this.proposals.length = 0;
+      this.engine.setServing(false);
+      return;
+    }
+    this.stepDown(`role changed to ${this.isObserver ? 'observer' : 'participant'}`);
+  }
+
+  /** True while this member is out of the configuration. */
+  get isRemoved(): boolean {
+    return this.removed;
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private hasQuorum(ids: readonly number[]): boolean {
@@ -762,4 +853,11 @@ export class QuorumPeer implements WriteCoordinator {
       assert(counterOf(this.lastProposedZxid()) >= 0, 'negative counter');
     }
   }
+}
+
+/** More than half of `voters` are among `ids`. */
+function majorityOf(voters: readonly number[], ids: readonly number[]): boolean {
+  const voting = new Set(voters);
+  const counted = new Set(ids.filter((id) => voting.has(id)));
+  return counted.size * 2 > voting.size;
 }

@@ -99,7 +99,13 @@ export interface MultiTxnRecord {
   type: 'multi';
   ops: MultiSubTxnRecord[];
 }
+/** A committed reconfiguration: the new member lines (`server.N=spec`, by id); its version is the txn's zxid. */
+export interface ReconfigTxnRecord {
+  type: 'reconfig';
+  servers: string[];
+}
 export type TxnBodyRecord =
+  | ReconfigTxnRecord
   | CreateTxnRecord
   | DeleteTxnRecord
   | SetDataTxnRecord
@@ -162,7 +168,8 @@ export type WriteOpRecord =
   | { kind: 'createSession'; sessionId: bigint; timeoutMs: number; passwd: Uint8Array }
   | { kind: 'closeSession'; sessionId: bigint }
   | { kind: 'deleteContainer'; path: string }
-  | { kind: 'fail'; err: number };
+  | { kind: 'fail'; err: number }
+  | { kind: 'reconfig'; request: Extract<Request, { type: typeof OpCode.reconfig }> };
 
 /** The store's WriteIntent: a write a follower forwards to the leader. */
 export interface WriteIntentRecord {
@@ -427,7 +434,7 @@ function checkedType(bytes: Uint8Array): MemberRecordTypeValue {
 
 // ---------------------------------------------------------------- encoding (to positional tuples)
 
-const bodyCode = { create: 1, delete: 2, setData: 3, setAcl: 4, check: 5, createSession: 6, closeSession: 7, error: 8, multi: 9 } as const;
+const bodyCode = { create: 1, delete: 2, setData: 3, setAcl: 4, check: 5, createSession: 6, closeSession: 7, error: 8, multi: 9, reconfig: 10 } as const;
 
 function big(field: string, value: bigint): bigint {
   if (typeof value !== 'bigint' || value < bigintMin || value >= bigintMaxExclusive) throw new RangeError(`member codec: ${field} must be a bigint in [-2^63, 2^64), got ${String(value)}`);
@@ -477,6 +484,8 @@ function bodyTuple(body: TxnBodyRecord | MultiSubTxnRecord): unknown[] {
       return [bodyCode.error, int('err', body.err)];
     case 'multi':
       return [bodyCode.multi, body.ops.map(bodyTuple)];
+    case 'reconfig':
+      return [bodyCode.reconfig, body.servers.map(str)];
   }
 }
 
@@ -529,7 +538,7 @@ const peerCode = {
 } as const;
 const peerStates: readonly PeerStateRecord[] = ['looking', 'following', 'leading', 'observing'];
 const syncModes: readonly SyncModeRecord[] = ['diff', 'truncDiff', 'trunc', 'snap'];
-const writeOpCode = { request: 1, createSession: 2, closeSession: 3, deleteContainer: 4, fail: 5 } as const;
+const writeOpCode = { request: 1, createSession: 2, closeSession: 3, deleteContainer: 4, fail: 5, reconfig: 6 } as const;
 const writeRequestTypes: ReadonlySet<number> = new Set<number>([
   OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTtl, OpCode.delete, OpCode.deleteContainer, OpCode.setData, OpCode.multi, OpCode.setAcl,
 ]);
@@ -555,6 +564,8 @@ function writeOpTuple(op: WriteOpRecord): unknown[] {
       return [writeOpCode.deleteContainer, str(op.path)];
     case 'fail':
       return [writeOpCode.fail, int('err', op.err)];
+    case 'reconfig':
+      return [writeOpCode.reconfig, encodeRequest(0, op.request).slice(4)];
   }
 }
 
@@ -799,6 +810,11 @@ function bodyOf(value: unknown, inMulti: boolean): TxnBodyRecord | MultiSubTxnRe
       r.int();
       return { type: 'multi', ops: r.array().map((op) => bodyOf(op, true) as MultiSubTxnRecord) };
     }
+    case bodyCode.reconfig: {
+      const r = new Reader(items, 'reconfig txn', 2);
+      r.int();
+      return { type: 'reconfig', servers: r.strings() };
+    }
     case bodyCode.check:
       throw new MemberCodecError('malformed', 'txn body: a check outside a multi');
     default:
@@ -870,6 +886,19 @@ function writeOpOf(value: unknown): WriteOpRecord {
       const r = new Reader(items, 'write op fail', 2);
       r.int();
       return { kind: 'fail', err: r.int() };
+    }
+    case writeOpCode.reconfig: {
+      const r = new Reader(items, 'write op reconfig', 2);
+      r.int();
+      let request: Request | undefined;
+      try {
+        request = decodeRequest(new Uint8Array(r.bytes())).request;
+      } catch (error) {
+        if (error instanceof JuteDecodeError) throw new MemberCodecError('malformed', `forwarded reconfig: ${error.message}`);
+        throw error;
+      }
+      if (request?.type !== OpCode.reconfig) throw new MemberCodecError('malformed', 'forwarded reconfig: not a reconfig request');
+      return { kind: 'reconfig', request };
     }
     default:
       throw new MemberCodecError('malformed', `write op: unknown kind code ${String(items[0])}`);

@@ -1,7 +1,8 @@
 import type { Acl, Stat } from '@vivarium/protocol';
 import { ErrorCode, EventType } from '@vivarium/protocol';
 import { assert } from './assert.ts';
-import { DataTree, parentPathOf } from './data-tree.ts';
+import { DataTree, configPath, parentPathOf } from './data-tree.ts';
+import { configText } from './ensemble-config.ts';
 import { snapshotFormatVersion, type Snapshot } from './snapshot.ts';
 import type { MultiSubTxn, Txn, TxnBody } from './txn.ts';
 import { statOf } from './znode.ts';
@@ -145,6 +146,13 @@ export class Database {
       }
       case 'error':
         return { type: 'error', err: body.err };
+      case 'reconfig': {
+        // ZooKeeper's reconfig is a SetDataTxn on /zookeeper/config with version -1: the stat's version stays -1,
+        // mzxid becomes the new configuration's version, and data watchers see NodeDataChanged.
+        const node = tree.setData(configPath, new TextEncoder().encode(configText(body.servers, txn.zxid)), -1, txn.zxid, txn.timeMs);
+        triggers.push({ type: EventType.nodeDataChanged, path: configPath, acl: node.acl });
+        return { type: 'setData', stat: statOf(node) };
+      }
       case 'multi': {
         const results: TxnResult[] = [];
         for (const op of body.ops) results.push(this.applyMultiOp(txn, op, triggers));

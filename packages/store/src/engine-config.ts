@@ -27,6 +27,8 @@ export interface EngineConfig {
   connectionOutputMax: number;
   /** Snapshot after about this many txns (randomised in [snapCount/2, snapCount), as ZooKeeper does). */
   snapCount: number;
+  /** reconfigEnabled: dynamic reconfiguration (off by default, as in ZooKeeper 3.5.3+). */
+  reconfigEnabled: boolean;
 }
 
 export const engineConfigDefaults = {
@@ -43,6 +45,7 @@ export const engineConfigDefaults = {
   multiOpsMax: 10_000,
   connectionOutputMax: 1_000_000,
   snapCount: 100_000,
+  reconfigEnabled: false,
 } as const;
 
 export class ConfigError extends Error {
@@ -74,7 +77,7 @@ export function resolveEngineConfig(options: Partial<EngineConfig> = {}): Engine
   const known = new Set([
     'memberId', 'tickTimeMs', 'minSessionTimeoutMs', 'maxSessionTimeoutMs', 'extendedTypesEnabled', 'skipAcl', 'superDigest',
     'containerCheckIntervalMs', 'containerMaxNeverUsedIntervalMs', 'dataBytesMax', 'sessionsMax', 'connectionsMax', 'multiOpsMax',
-    'connectionOutputMax', 'snapCount',
+    'connectionOutputMax', 'snapCount', 'reconfigEnabled',
   ]);
   for (const key of Object.keys(options)) if (!known.has(key)) throw new ConfigError(key, (options as Record<string, unknown>)[key], 'a known engine option');
   const merged = { ...engineConfigDefaults, ...stripUndefined(options) };
@@ -106,6 +109,7 @@ export function resolveEngineConfig(options: Partial<EngineConfig> = {}): Engine
     multiOpsMax: positiveInteger('multiOpsMax', merged.multiOpsMax),
     connectionOutputMax: positiveInteger('connectionOutputMax', merged.connectionOutputMax),
     snapCount: snapCountOf(merged.snapCount),
+    reconfigEnabled: booleanValue('reconfigEnabled', merged.reconfigEnabled),
   };
 }
 

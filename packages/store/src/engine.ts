@@ -5,6 +5,7 @@ import { assert } from './assert.ts';
 import type { Clock, ManualClockListener } from './clock.ts';
 import { Database, type TxnResult } from './database.ts';
 import { childPathOf, configPath } from './data-tree.ts';
+import { membershipOf, nextConfigServers, parseConfigServers, type EnsembleMembership } from './ensemble-config.ts';
 import { resolveEngineConfig, type EngineConfig } from './engine-config.ts';
 import type { CloseReason, ConnectionSink, EngineOutput } from './engine-output.ts';
 import { PendingChanges } from './pending-changes.ts';
@@ -58,7 +59,8 @@ type LocalPending =
   | { kind: 'createSession'; connectionId: ConnectionId; readOnly: boolean | undefined }
   | { kind: 'closeSession'; connectionId: ConnectionId; xid: number }
   | { kind: 'sync'; connectionId: ConnectionId; xid: number; path: string }
-  | { kind: 'fail'; connectionId: ConnectionId; xid: number; requestType: number };
+  | { kind: 'fail'; connectionId: ConnectionId; xid: number; requestType: number }
+  | { kind: 'reconfig'; connectionId: ConnectionId; xid: number };
 
 /** What this member does in its ensemble; standalone is its own leader. */
 export type EngineRole = 'standalone' | 'leader' | 'follower' | 'observer';
@@ -107,6 +109,12 @@ export class Engine implements ManualClockListener, WriteCoordinator {
   private ensembleConfig: { text: string; version: bigint } | undefined;
   /** Sessions touched since the last report to the leader. */
   private readonly touched = new Set<bigint>();
+  /** The leader's reconfig prepared and not yet committed: another one gets RECONFIGINPROGRESS. */
+  private reconfigPendingZxid: bigint | undefined;
+  /** The configuration version the membership listener last heard of. */
+  private membershipVersion = 0n;
+  /** Told when a committed reconfig (applied, or arrived in a snapshot) changes the ensemble's membership. */
+  onMembershipChange: ((membership: EnsembleMembership, version: bigint) => void) | undefined;
 
   constructor(options: EngineOptions) {
     const { clock, random, storage, ...rest } = options;
@@ -426,6 +434,7 @@ export class Engine implements ManualClockListener, WriteCoordinator {
       for (const connection of [...this.connections.values()]) this.close(connection, 'notServing');
       this.pendingLocal.clear();
       this.pendingChanges.clear();
+      this.reconfigPendingZxid = undefined;
       this.flush();
     }
   }
@@ -448,7 +457,11 @@ export class Engine implements ManualClockListener, WriteCoordinator {
    * version -1, mzxid the configuration's version.
    */
   setEnsembleConfig(text: string, version: bigint): void {
+    // A configuration committed by reconfig (applied, recovered or synced) is never replaced by an older one.
+    const current = this.database.tree.get(configPath);
+    if (current !== undefined && current.mzxid > version) return;
     this.ensembleConfig = { text, version };
+    if (version > this.membershipVersion) this.membershipVersion = version;
     this.database.tree.setData(configPath, new TextEncoder().encode(text), -1, version, this.clock.nowMs());
   }
 
@@ -458,7 +471,9 @@ export class Engine implements ManualClockListener, WriteCoordinator {
     this.database = database;
     if (this.ensembleConfig !== undefined) this.setEnsembleConfig(this.ensembleConfig.text, this.ensembleConfig.version);
     this.pendingChanges.clear();
+    this.reconfigPendingZxid = undefined;
     this.pendingChanges = new PendingChanges(database.tree);
+    this.noticeMembership();
     const now = this.clock.nowMs();
     for (const session of [...this.sessions.sessions()]) if (!database.sessions.has(session.sessionId)) this.sessions.remove(session.sessionId);
     for (const session of database.sessions.values()) if (this.sessions.get(session.sessionId) === undefined) this.sessions.track(session.sessionId, session.timeoutMs, now);
@@ -492,7 +507,46 @@ export class Engine implements ManualClockListener, WriteCoordinator {
         return prepareWrite({ type: OpCode.deleteContainer, path: op.path }, ctx);
       case 'fail':
         return { type: 'error', err: op.err };
+      case 'reconfig':
+        return this.prepareReconfig(intent, op.request, zxid);
     }
+  }
+
+  /**
+   * PrepRequestProcessor's reconfig, its checks in ZooKeeper's order: disabled (-123), standalone (-6),
+   * another reconfig in progress (-14), curConfigId neither -1 nor the current version (-103), bad
+   * input (-8), no connected and synced quorum in the new configuration (-13), no WRITE on
+   * /zookeeper/config (-102; world:anyone:r, so super in practice). The new configuration's version is `zxid`.
+   */
+  private prepareReconfig(intent: WriteIntent, request: Extract<Request, { type: 16 }>, zxid: bigint): TxnBody {
+    const fail = (err: number): TxnBody => ({ type: 'error', err });
+    if (!this.config.reconfigEnabled) return fail(ErrorCode.reconfigDisabled);
+    if (this.roleValue !== 'leader') return fail(ErrorCode.unimplemented);
+    if (this.reconfigPendingZxid !== undefined) return fail(ErrorCode.reconfigInProgress);
+    const node = this.database.tree.get(configPath);
+    assert(node !== undefined, '/zookeeper/config missing');
+    if (request.curConfigId !== -1n && request.curConfigId !== node.mzxid) return fail(ErrorCode.badVersion);
+    let servers;
+    try {
+      servers = nextConfigServers(parseConfigServers(new TextDecoder().decode(node.data ?? new Uint8Array(0))), request);
+    } catch (error) {
+      if (error instanceof ZooKeeperError) return fail(error.code);
+      throw error;
+    }
+    if (!(this.coordinator.isQuorumSynced?.(membershipOf(servers).voters) ?? false)) return fail(ErrorCode.newConfigNoQuorum);
+    if (!checkAcl(node.acl, intent.authIds, Perm.write, { skipAcl: this.config.skipAcl })) return fail(ErrorCode.noAuth);
+    this.reconfigPendingZxid = zxid;
+    return { type: 'reconfig', servers: servers.map((s) => s.line) };
+  }
+
+  /** Tell the membership listener about a configuration newer than the one it knows (from a reconfig or a snapshot). */
+  private noticeMembership(): void {
+    const node = this.database.tree.get(configPath);
+    if (node === undefined || node.mzxid <= this.membershipVersion) return;
+    const servers = parseConfigServers(new TextDecoder().decode(node.data ?? new Uint8Array(0)));
+    if (servers.length === 0) return;
+    this.membershipVersion = node.mzxid;
+    this.onMembershipChange?.(membershipOf(servers), node.mzxid);
   }
 
   /** Standalone ordering: prepare, stamp the next zxid, log, commit. */
@@ -530,6 +584,12 @@ export class Engine implements ManualClockListener, WriteCoordinator {
     const result = this.applyAndFire(txn);
     this.pendingChanges.retireUpTo(txn.zxid);
     const body = txn.body;
+    if (body.type === 'reconfig') {
+      if (this.reconfigPendingZxid !== undefined && this.reconfigPendingZxid <= txn.zxid) this.reconfigPendingZxid = undefined;
+      const node = this.database.tree.get(configPath);
+      if (node !== undefined) this.ensembleConfig = { text: new TextDecoder().decode(node.data ?? new Uint8Array(0)), version: txn.zxid };
+      this.noticeMembership();
+    }
     if (body.type === 'createSession' && this.sessions.get(body.sessionId) === undefined) {
       this.sessions.track(body.sessionId, body.timeoutMs, this.clock.nowMs());
     }
@@ -578,6 +638,13 @@ export class Engine implements ManualClockListener, WriteCoordinator {
       case 'fail':
         this.reply(connection, local.xid, local.requestType, errorCodeOf(result));
         break;
+      case 'reconfig': {
+        // The reply is the new configuration, as getData on /zookeeper/config would answer.
+        const node = this.database.tree.get(configPath);
+        if (result.type === 'setData' && node !== undefined) this.reply(connection, local.xid, OpCode.reconfig, ErrorCode.ok, { data: node.data, stat: result.stat });
+        else this.reply(connection, local.xid, OpCode.reconfig, errorCodeOf(result));
+        break;
+      }
       case 'sync':
         break;
     }
@@ -740,12 +807,11 @@ export class Engine implements ManualClockListener, WriteCoordinator {
         this.send(connection, { kind: 'reply', header: { xid, zxid: 0n, err: ErrorCode.ok }, requestType: request.type, response: { token: null } });
         return;
       case OpCode.reconfig:
-        // Standalone: reconfig is disabled by default, and unimplemented when enabled (PrepRequestProcessor).
-        // It fails in the prep step, after the txn header is stamped, so it is logged as an error txn and
-        // uses a zxid (checked on 3.8.0: the reply carries the new zxid).
+        // Checked in the leader's prep step (see prepareReconfig), after the txn header is stamped: a refused
+        // reconfig is logged as an error txn and uses a zxid (checked on 3.8.0: the reply carries the new zxid).
         {
-          const requestId = this.awaitLocal(connection, { kind: 'fail', connectionId: connection.id, xid, requestType: request.type });
-          this.coordinator.submitWrite({ origin: this.originOf(requestId), sessionId, authIds: connection.authIds, op: { kind: 'fail', err: ErrorCode.reconfigDisabled } });
+          const requestId = this.awaitLocal(connection, { kind: 'reconfig', connectionId: connection.id, xid });
+          this.coordinator.submitWrite({ origin: this.originOf(requestId), sessionId, authIds: connection.authIds, op: { kind: 'reconfig', request } });
         }
         return;
       default:

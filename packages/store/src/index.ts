@@ -14,6 +14,7 @@ export { SessionTracker, type LiveSession } from './session-tracker.ts';
 export { ConfigError, engineConfigDefaults, resolveEngineConfig, type EngineConfig } from './engine-config.ts';
 export type { CloseReason, ConnectionSink, EngineOutput } from './engine-output.ts';
 export { Engine, type ConnectionId, type EngineOptions, type EngineRole, type OpenConnectionOptions } from './engine.ts';
+export { configText, membershipOf, nextConfigServers, parseConfigServers, parseServerLine, type ConfigServer, type EnsembleMembership } from './ensemble-config.ts';
 export type { TxnOrigin, WriteCoordinator, WriteIntent, WriteOp } from './write-intent.ts';
 export { validatePath } from './path.ts';
 export { authenticate, checkAcl, fixupAcl, maskAclForReader, whoAmIOf, type AuthIds } from './acl.ts';

@@ -85,7 +85,18 @@ export interface MultiTxn {
   ops: MultiSubTxn[];
 }
 
+/**
+ * A committed reconfiguration (ZooKeeper's reconfig SetDataTxn on /zookeeper/config):
+ * the new member lines, `server.N=host:port:port:role;clientHost:clientPort`, by id.
+ * The configuration's version is the txn's zxid.
+ */
+export interface ReconfigTxn {
+  type: 'reconfig';
+  servers: string[];
+}
+
 export type TxnBody =
+  | ReconfigTxn
   | CreateTxn
   | DeleteTxn
   | SetDataTxn

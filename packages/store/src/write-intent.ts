@@ -14,7 +14,9 @@ export type WriteOp =
   | { kind: 'closeSession'; sessionId: bigint }
   | { kind: 'deleteContainer'; path: string }
   /** A request that fails in the prep step after its txn header is stamped: logged as an error txn, it takes a zxid. */
-  | { kind: 'fail'; err: number };
+  | { kind: 'fail'; err: number }
+  /** A reconfig: checked and computed by the leader's prepare step (PrepRequestProcessor). */
+  | { kind: 'reconfig'; request: Extract<Request, { type: 16 }> };
 
 export interface WriteIntent {
   /** Undefined for the server's own writes (expiry, reaping). */
@@ -35,4 +37,9 @@ export interface WriteCoordinator {
   submitSync(requestId: number): void;
   /** A client reattached here: this member owns the session now (ZooKeeper's REVALIDATE). */
   sessionMovedHere?(sessionId: bigint): void;
+  /**
+   * The leader only: whether a quorum of `voters` is connected and synced with it (this leader
+   * counted when it is one of them), as ZooKeeper's Leader.isQuorumSynced checks a new configuration.
+   */
+  isQuorumSynced?(voters: readonly number[]): boolean;
 }

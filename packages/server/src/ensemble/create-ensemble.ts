@@ -43,7 +43,8 @@ export interface EnsembleClientOptions {
 /** One member of an in-process ensemble, with the controls a test needs. */
 export class EnsembleMember {
   readonly id: number;
-  readonly observer: boolean;
+  /** The role it was created with; its role in the current configuration is `observer`. */
+  private readonly createdObserver: boolean;
   /** Durable storage: survives crash() and restart(), losing what a crash loses. */
   readonly storage = new InMemoryStorage();
   private engineValue: Engine | undefined;
@@ -53,9 +54,17 @@ export class EnsembleMember {
 
   constructor(id: number, observer: boolean, ensemble: Ensemble) {
     this.id = id;
-    this.observer = observer;
+    this.createdObserver = observer;
     this.ensemble = ensemble;
   }
+
+  /** An observer in the current configuration (or, while not in it, the role it was added with). */
+  get observer(): boolean {
+    return this.ensemble.roleOf(this.id) === 'observer' || (this.ensemble.roleOf(this.id) === undefined && this.createdObserver);
+  }
+
+  /** Started at least once (a member made by addMember() waits for a reconfig that adds it). */
+  everStarted = false;
 
   get isRunning(): boolean {
     return this.peerValue !== undefined;
@@ -108,6 +117,7 @@ export class EnsembleMember {
   /** Start (or restart) from this member's storage. */
   start(): void {
     if (this.peerValue !== undefined) return;
+    this.everStarted = true;
     this.engineValue = this.ensemble.createEngine(this.id, this.storage);
     this.peerValue = new QuorumPeer(this.ensemble.quorumConfig(this.id), this.engineValue);
     this.peerValue.onOutbox = () => this.ensemble.schedulePump();
@@ -164,8 +174,11 @@ export class Ensemble {
   private readonly options: EnsembleOptions;
   private readonly random: Random;
   private readonly scheduler: Scheduler;
-  private readonly voterIds: number[];
-  private readonly observerIds: number[];
+  private voterIds: number[];
+  private observerIds: number[];
+  /** The committed configuration after a reconfig: its member lines and version (undefined: the static one). */
+  private configLines: string[] | undefined;
+  private configVersion = ensembleConfigVersion;
   private readonly tickTimeMs: number;
   private nextTickMs: number;
   private pumpScheduled = false;
@@ -220,17 +233,68 @@ export class Ensemble {
   quorumConfig(id: number): QuorumConfig {
     const incarnation = (this.incarnations.get(id) ?? 0) + 1;
     this.incarnations.set(id, incarnation);
+    // A member not in the configuration yet (addMember) starts as ZooKeeper's joiner does: the current
+    // configuration plus itself, so it finds the leader and syncs as a learner until a reconfig adds it.
+    const role = this.roleOf(id);
+    const joiningAs = role === undefined ? (this.member(id).observer ? 'observer' : 'participant') : undefined;
     return {
       incarnation,
       myId: id,
-      voters: this.voterIds,
-      observers: this.observerIds,
+      voters: joiningAs === 'participant' ? [...this.voterIds, id] : this.voterIds,
+      observers: joiningAs === 'observer' ? [...this.observerIds, id] : this.observerIds,
       initLimitTicks: this.options.initLimitTicks ?? 10,
       syncLimitTicks: this.options.syncLimitTicks ?? 5,
       diffTxnsMax: this.options.diffTxnsMax ?? 1000,
       brokenMode: this.options.brokenMode,
       readOnlyModeEnabled: this.options.readOnlyModeEnabled ?? false,
     };
+  }
+
+  /** A member's role in the current configuration; undefined when it is not in it. */
+  roleOf(id: number): 'participant' | 'observer' | undefined {
+    if (this.voterIds.includes(id)) return 'participant';
+    if (this.observerIds.includes(id)) return 'observer';
+    return undefined;
+  }
+
+  /** The current configuration's voters and observers, and its version (the zxid of the reconfig that made it). */
+  get configuration(): { voters: readonly number[]; observers: readonly number[]; version: bigint } {
+    return { voters: [...this.voterIds], observers: [...this.observerIds], version: this.configVersion };
+  }
+
+  /**
+   * A new member, stopped, with the next id: it is not in the configuration until a reconfig adds it
+   * (`serverLine(id)` is its joining entry). Start it first to have it synced when the reconfig commits
+   * (a participant must be, when the new configuration's quorum needs it); otherwise it starts once a
+   * committed configuration includes it.
+   */
+  addMember(options: { observer?: boolean } = {}): EnsembleMember {
+    const member = new EnsembleMember(this.members.length + 1, options.observer ?? false, this);
+    this.members.push(member);
+    return member;
+  }
+
+  /** A member's entry for reconfig, `server.N=127.0.0.1:quorumPort:electionPort:role;127.0.0.1:clientPort`. */
+  serverLine(id: number, role: 'participant' | 'observer' = this.member(id).observer ? 'observer' : 'participant'): string {
+    return `server.${id}=127.0.0.1:${2887 + id}:${3887 + id}:${role};127.0.0.1:${this.clientPorts.get(id) ?? 0}`;
+  }
+
+  /** reconfig through `client` (which needs WRITE on /zookeeper/config, i.e. super), run until it is answered. */
+  async reconfig(client: ZooKeeperClient, request: Parameters<ZooKeeperClient['reconfig']>[0]): Promise<{ data: Uint8Array | null; stat: Awaited<ReturnType<ZooKeeperClient['reconfig']>>['stat'] }> {
+    const pending = client.reconfig(request);
+    let done = false;
+    void pending.then(() => { done = true; }, () => { done = true; });
+    for (let i = 0; i < 1000 && !done && this.manualClock !== undefined; i++) {
+      await this.quiesce();
+      if (!done) await this.run(this.stepMs());
+    }
+    return pending;
+  }
+
+  /** Remove a member by reconfig (leaving), then stop it. */
+  async removeMember(id: number, client: ZooKeeperClient): Promise<void> {
+    await this.reconfig(client, { leaving: [id] });
+    this.member(id).stop();
   }
 
   createEngine(id: number, storage: InMemoryStorage): Engine {
@@ -279,7 +343,7 @@ export class Ensemble {
   async waitForLeader(maxMs = 60_000): Promise<EnsembleMember> {
     const ready = (): EnsembleMember | undefined => {
       const leader = this.leader();
-      const serving = this.members.filter((m) => !m.observer && m.isServing).length;
+      const serving = this.members.filter((m) => this.voterIds.includes(m.id) && m.isServing).length;
       const clientsSettled = [...this.clients].every((c) => c.state !== 'connecting' && c.state !== 'disconnected');
       return leader !== undefined && serving * 2 > this.voterIds.length && clientsSettled ? leader : undefined;
     };
@@ -458,7 +522,8 @@ export class Ensemble {
    * holds it: one server line per member, then the version (no trailing newline).
    */
   ensembleConfigText(): string {
-    const lines = this.members.map((member) => {
+    if (this.configLines !== undefined) return [...this.configLines, `version=${this.configVersion.toString(16)}`].join('\n');
+    const lines = this.members.filter((member) => this.roleOf(member.id) !== undefined).map((member) => {
       const clientPort = this.clientPorts.get(member.id) ?? 0;
       return `server.${member.id}=127.0.0.1:${2887 + member.id}:${3887 + member.id}:${member.observer ? 'observer' : 'participant'};127.0.0.1:${clientPort}`;
     });
@@ -466,7 +531,7 @@ export class Ensemble {
   }
 
   writeEnsembleConfig(member: EnsembleMember): void {
-    if (member.isRunning) member.engine.setEnsembleConfig(this.ensembleConfigText(), ensembleConfigVersion);
+    if (member.isRunning) member.engine.setEnsembleConfig(this.ensembleConfigText(), this.configVersion);
   }
 
   /**
@@ -514,10 +579,24 @@ export class Ensemble {
     this.settle();
   }
 
+  /** The first member to commit a reconfig tells the ensemble; members it adds that never ran start now. */
+  private adoptConfiguration(member: EnsembleMember, version: bigint, voters: number[], observers: number[]): void {
+    this.configVersion = version;
+    this.voterIds = [...voters];
+    this.observerIds = [...observers];
+    const text = new TextDecoder().decode(member.readNode('/zookeeper/config')?.data ?? new Uint8Array(0));
+    this.configLines = text.split('\n').filter((line) => line.startsWith('server.'));
+    for (const id of [...voters, ...observers]) {
+      const added = this.members[id - 1];
+      if (added !== undefined && !added.everStarted) added.start();
+    }
+  }
+
   /** Record a member's peer events into the trace and check one leader per epoch as they happen. */
   private collect(member: EnsembleMember): void {
     for (const event of member.peer.drainEvents()) {
       this.trace.push({ member: member.id, atMs: this.clock.nowMs(), event });
+      if (event.type === 'reconfigured' && event.version > this.configVersion) this.adoptConfiguration(member, event.version, event.voters, event.observers);
       if (event.type === 'established') {
         const previous = this.leadersByEpoch.get(event.epoch);
         assert(previous === undefined || previous === event.leader, `two leaders established epoch ${event.epoch}: ${previous} and ${event.leader} (seed ${this.seed})`);
