@@ -15,3 +15,7 @@ export type { Participant } from './leader/participant.ts';
 export { DistributedPriorityQueue, DistributedQueue, QueueClaimLostError, QueueItemUncertainError, type QueueItem, type TakeOptions } from './queues/distributed-queue.ts';
 export { DistributedBarrier } from './barriers/distributed-barrier.ts';
 export { DistributedDoubleBarrier, type BarrierWaitOptions } from './barriers/double-barrier.ts';
+export { nodeChanged, type CacheEvent, type CachedNode } from './caches/cache-event.ts';
+export { NodeCache } from './caches/node-cache.ts';
+export { PathChildrenCache, type PathChildrenCacheOptions } from './caches/path-children-cache.ts';
+export { TreeCache, type TreeCacheOptions } from './caches/tree-cache.ts';

@@ -32,3 +32,15 @@ export function isSessionGone(error: unknown): boolean {
 export function sessionExpiredError(detail: string): ZooKeeperError {
   return new ZooKeeperError(ErrorCode.sessionExpired, { detail });
 }
+
+/**
+ * An error in a recipe's background work (a cache refresh, a leadership
+ * check). Transient ones are dropped: CONNECTIONLOSS brings a reconnect and a
+ * fresh look, a lost session its own `lost` event. Others go to `onError`, or
+ * are rethrown asynchronously so they are not silently swallowed.
+ */
+export function reportBackgroundError(error: unknown, onError: ((error: unknown) => void) | undefined): void {
+  if (isConnectionLoss(error) || isSessionGone(error)) return;
+  if (onError !== undefined) onError(error);
+  else queueMicrotask(() => { throw error; });
+}
