@@ -221,6 +221,34 @@ describe('reconfig forms', () => {
 });
 
 describe('reconfig and failures', () => {
+  it('commits only with a quorum of the old configuration too: acks from a quorum of the new one alone are not enough', async () => {
+    const ensemble = ensembleOf();
+    const leader = await ensemble.waitForLeader();
+    expect(leader.id).toBe(3);
+    const client = await superClient(ensemble, 3);
+    const four = ensemble.addMember();
+    const five = ensemble.addMember();
+    four.start();
+    five.start();
+    await ensemble.run(3000);
+    expect([four.state, five.state]).toEqual(['following', 'following']);
+    const before = ensemble.configuration.version;
+    // Cut 1 and 2 off; the leader has not noticed yet, so 3, 4 and 5 are a synced quorum of {1..5}.
+    ensemble.partition([1, 2], [3, 4, 5]);
+    const outcome = codeOf(client.reconfig({ joining: [ensemble.serverLine(4), ensemble.serverLine(5)] }));
+    await ensemble.run(10_000);
+    // Acked by 3, 4, 5 (a majority of the new configuration) but only by 3 of the old: never committed.
+    expect(ensemble.trace.some((t) => t.event.type === 'reconfigured')).toBe(false);
+    expect(ensemble.configuration.version).toBe(before);
+    ensemble.heal();
+    await ensemble.waitForLeader();
+    await ensemble.run(5000);
+    expect([ErrorCode.ok, ErrorCode.connectionLoss]).toContain(await outcome);
+    // After healing, the proposal may survive in the new leader's history (then it commits everywhere) or not.
+    const versions = new Set(ensemble.members.filter((m) => m.id <= 3).map((m) => configOf(ensemble, m.id)));
+    expect(versions.size).toBe(1);
+  });
+
   it('the leader changes after a reconfig: the new leader carries the committed configuration', async () => {
     const ensemble = ensembleOf();
     const leader = await ensemble.waitForLeader();
