@@ -15,10 +15,10 @@ export interface QuorumConfig {
   diffTxnsMax: number;
   /**
    * For testing the checkers only: break ZAB on purpose. 'commitWithoutQuorum'
-   * commits on the leader's own ack; 'applyOnProposal' makes learners apply
-   * proposals before they commit. The simulation must catch both.
+   * commits on the leader's own ack; 'ignoreTruncate' makes learners keep txns
+   * a new leader told them to truncate. The simulation must catch both.
    */
-  brokenMode?: 'commitWithoutQuorum' | 'applyOnProposal' | undefined;
+  brokenMode?: 'commitWithoutQuorum' | 'ignoreTruncate' | undefined;
   /** Distinguishes this run of the member from its earlier ones (a restart starts new connections). */
   incarnation?: number;
   /** readonlymode.enabled: after readOnlyAfterTicks of looking, serve read-only clients. */
@@ -646,7 +646,6 @@ export class QuorumPeer implements WriteCoordinator {
         this.storage.flush();
         this.lastLoggedZxid = message.txn.zxid;
         this.pendingProposals.push(message.txn);
-        if (this.config.brokenMode === 'applyOnProposal' && this.learnerPhase === 'broadcast') this.engine.applyCommitted(message.txn);
         // During synchronisation the NEWLEADER ack covers these; afterwards each is acked.
         if (this.learnerPhase === 'broadcast') this.send(from, { type: 'ack', zxid: message.txn.zxid });
         return;
@@ -654,7 +653,6 @@ export class QuorumPeer implements WriteCoordinator {
       case 'commit': {
         const next = this.pendingProposals.shift();
         assert(next !== undefined && next.zxid === message.zxid, `member ${this.config.myId}: commit 0x${message.zxid.toString(16)} but next pending is 0x${next?.zxid.toString(16)}`);
-        if (this.config.brokenMode === 'applyOnProposal' && next.zxid <= this.engine.lastProcessedZxid) return;
         this.engine.applyCommitted(next);
         this.events.push({ type: 'committed', zxid: next.zxid });
         return;
@@ -680,7 +678,7 @@ export class QuorumPeer implements WriteCoordinator {
 
   /** Take the leader's history: truncate what it never had, then its diff or its snapshot. */
   private applySync(mode: SyncMode, truncateTo: bigint, snapshot: Snapshot | undefined, txns: Txn[]): void {
-    if (mode === 'trunc' || mode === 'truncDiff') {
+    if ((mode === 'trunc' || mode === 'truncDiff') && this.config.brokenMode !== 'ignoreTruncate') {
       this.storage.truncateAfter(truncateTo);
       this.rebuildFromStorage();
     }

@@ -35,8 +35,8 @@ if (members !== 3 && members !== 5) {
   process.exit(2);
 }
 const brokenMode = values['broken-mode'];
-if (brokenMode !== undefined && brokenMode !== 'commitWithoutQuorum' && brokenMode !== 'applyOnProposal') {
-  process.stderr.write(`vivarium-sim: --broken-mode must be commitWithoutQuorum or applyOnProposal, got ${brokenMode}\n`);
+if (brokenMode !== undefined && brokenMode !== 'commitWithoutQuorum' && brokenMode !== 'ignoreTruncate') {
+  process.stderr.write(`vivarium-sim: --broken-mode must be commitWithoutQuorum or ignoreTruncate, got ${brokenMode}\n`);
   process.exit(2);
 }
 const first = values.seed !== undefined ? integer('seed', values.seed) : integer('start', values.start);

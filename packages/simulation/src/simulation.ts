@@ -2,7 +2,8 @@ import type { ZooKeeperClient } from '@vivarium/client';
 import { ErrorCode, ZooKeeperError } from '@vivarium/protocol';
 import { createEnsemble, type Ensemble, type EnsembleMember } from '@vivarium/server';
 import { SeededRandom, type Random } from '@vivarium/store';
-import type { History, MemberLog, Operation, ZnodeOp } from './history.ts';
+import type { History, MemberLog, MultiSubOp, Operation, SessionRecord, ZnodeOp } from '@vivarium/checker';
+import { maybeAppliedErrorCodes } from '@vivarium/checker';
 
 export interface SimulationOptions {
   seed: number;
@@ -14,7 +15,7 @@ export interface SimulationOptions {
   stepMs?: number;
   tickTimeMs?: number;
   /** Test-only: run a deliberately broken ZAB so the checkers can prove they catch it. */
-  brokenMode?: 'commitWithoutQuorum' | 'applyOnProposal';
+  brokenMode?: 'commitWithoutQuorum' | 'ignoreTruncate';
   /** Called with the ensemble before the run starts, for debugging a seed. */
   observe?: (ensemble: Ensemble) => void;
 }
@@ -57,6 +58,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const faults = Object.fromEntries(faultKinds.map((kind) => [kind, 0])) as Record<FaultKind, number>;
   const violations: string[] = [];
   const operations: Operation[] = [];
+  const sessions = new Map<string, SessionRecord>();
   const ensemble = createEnsemble({
     members,
     seed: options.seed,
@@ -87,7 +89,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const running = ensemble.members.filter((m) => m.isServing);
     if (running.length === 0) return;
     const member = running[random.nextInt(running.length)] as EnsembleMember;
-    clients[index] = await withDeadline(ensemble, ensemble.client({ member: member.id, sessionTimeoutMs: 6000 }), 30_000);
+    const client = await withDeadline(ensemble, ensemble.client({ member: member.id, sessionTimeoutMs: 6000 }), 30_000);
+    clients[index] = client;
+    const record: SessionRecord = { session: client.sessionId.toString(16), client: index };
+    sessions.set(record.session, record);
+    client.onStateChange((state) => {
+      if (state === 'expired' && record.expiredAtMs === undefined) record.expiredAtMs = ensemble.clock.nowMs() - startMs;
+    });
   };
 
   /** Issue one random operation from client `index` and record it when it settles. */
@@ -119,10 +127,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       (error: unknown) => {
         record.returnMs = ensemble.clock.nowMs() - startMs;
         const code = error instanceof ZooKeeperError ? error.code : ErrorCode.systemError;
-        // Connection loss and expiry say nothing about whether the write happened: maybe applied.
-        record.outcome = code === ErrorCode.connectionLoss || code === ErrorCode.sessionExpired || code === ErrorCode.operationTimeout
-          ? { kind: 'unknown' }
-          : { kind: 'error', code };
+        if (code === ErrorCode.sessionExpired) {
+          const session = sessions.get(record.session);
+          if (session !== undefined && session.expiredAtMs === undefined) session.expiredAtMs = record.returnMs;
+        }
+        // Connection loss, expiry and the like say nothing about whether the write happened: maybe applied.
+        record.outcome = maybeAppliedErrorCodes.has(code) ? { kind: 'unknown' } : { kind: 'error', code };
       },
     ).finally(() => {
       busy[index] = false;
@@ -195,6 +205,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
   await safely('start', async () => {
     await ensemble.waitForLeader();
+    // The parent of the sequential creates exists before the first recorded operation.
+    const setup = await ensemble.client();
+    await setup.create('/q', null);
+    await setup.close();
     for (let i = 0; i < clientCount; i++) await openClient(i);
   });
 
@@ -234,10 +248,18 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     }
   });
 
-  const memberLogs: MemberLog[] = ensemble.members.map((member) => ({
+  // Give every member the chance to rejoin before its log is read.
+  await safely('rejoin', async () => {
+    for (let i = 0; i < 40 && !ensemble.members.every((m) => m.isServing); i++) await ensemble.run(stepMs);
+  });
+  // Only a member serving in the current epoch has been synced with the leader, so only its log says what
+  // was committed: after a restart a member replays everything it logged, and its uncommitted tail is
+  // truncated only when it next syncs (ZooKeeper's recovery works the same way).
+  const memberLogs: MemberLog[] = ensemble.members.filter((member) => member.isServing).map((member) => ({
     member: member.id,
     committed: ensemble.committedHistory(member.id).map((zxid) => ({ zxid, fingerprint: fingerprintOf(member, zxid) })),
-    establishedEpochs: ensemble.trace.flatMap((t) => (t.member === member.id && t.event.type === 'established' ? [{ epoch: t.event.epoch, leader: t.event.leader }] : [])),
+    // Which leader established each epoch is one fact for the whole ensemble (the trace records it at the leader).
+    establishedEpochs: ensemble.trace.flatMap((t) => (t.event.type === 'established' ? [{ epoch: t.event.epoch, leader: t.event.leader }] : [])),
   }));
   const simulatedMs = ensemble.clock.nowMs() - startMs;
   const traceHash = ensemble.traceHash;
@@ -248,7 +270,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     operations: operations.length,
     faults,
     violations,
-    history: { seed: options.seed, operations, watches: [], members: memberLogs },
+    history: { seed: options.seed, operations, watchEvents: [], sessions: [...sessions.values()], members: memberLogs, initialNodes: [{ path: '/q', data: null, version: 0 }] },
     traceHash,
     simulatedMs,
   };
@@ -283,7 +305,7 @@ function shuffle<T>(random: Random, items: readonly T[]): T[] {
   return copy;
 }
 
-function randomOp(random: Random): ZnodeOp | { type: 'multi'; ops: ZnodeOp[] } {
+function randomOp(random: Random): ZnodeOp | { type: 'multi'; ops: MultiSubOp[] } {
   const path = paths[random.nextInt(paths.length)] as string;
   const value = `v${random.nextInt(1000)}`;
   const version = random.nextFloat() < 0.5 ? -1 : random.nextInt(4);
@@ -308,12 +330,11 @@ function randomOp(random: Random): ZnodeOp | { type: 'multi'; ops: ZnodeOp[] } {
   }
 }
 
-async function perform(client: ZooKeeperClient, op: ZnodeOp | { type: 'multi'; ops: ZnodeOp[] }): Promise<unknown> {
+async function perform(client: ZooKeeperClient, op: ZnodeOp | { type: 'multi'; ops: MultiSubOp[] }): Promise<unknown> {
   const bytes = (data: string | null) => (data === null ? null : new TextEncoder().encode(data));
   const text = (data: Uint8Array | null) => (data === null ? null : new TextDecoder().decode(data));
   switch (op.type) {
     case 'create':
-      if (op.sequential) await ensureParent(client, '/q');
       return client.create(op.path, bytes(op.data), { mode: op.sequential ? 'persistentSequential' : op.ephemeral ? 'ephemeral' : 'persistent' });
     case 'delete':
       await client.delete(op.path, op.version);
@@ -344,13 +365,6 @@ async function perform(client: ZooKeeperClient, op: ZnodeOp | { type: 'multi'; o
   }
 }
 
-async function ensureParent(client: ZooKeeperClient, path: string): Promise<void> {
-  try {
-    await client.create(path, null);
-  } catch (error) {
-    if (!(error instanceof ZooKeeperError && error.code === ErrorCode.nodeExists)) throw error;
-  }
-}
 
 /** A digest of a member's whole tree: paths, data and versions (not times or session ids). */
 function treeDigest(member: EnsembleMember): string {

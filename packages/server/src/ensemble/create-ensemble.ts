@@ -23,7 +23,7 @@ export interface EnsembleOptions extends Partial<Omit<EngineConfig, 'memberId'>>
   /** A learner further behind than this is sent a snapshot. Default 1000. */
   diffTxnsMax?: number;
   /** Test-only: break ZAB on purpose so the simulation's checkers can prove they catch it. */
-  brokenMode?: 'commitWithoutQuorum' | 'applyOnProposal';
+  brokenMode?: 'commitWithoutQuorum' | 'ignoreTruncate';
   /** Run checkSafety() after every step of run() and waitForLeader(). Default true. */
   checkSafetyEveryStep?: boolean;
   /** readonlymode.enabled: a member cut off from its quorum serves read-only clients. */
