@@ -433,6 +433,8 @@ export class TcpPeerTransport implements Transport {
   /** `socket` is now the connection to `link.id`: replace any older one and start reading and writing. */
   private establish(link: PeerLink, socket: Socket, reader: FrameReader): void {
     const previous = link.socket;
+    // Keep-alive probes find a peer whose host vanished without closing the connection (ZooKeeper's tcpKeepAlive).
+    socket.setKeepAlive(true, 5000);
     link.socket = socket;
     link.reader = reader;
     link.blockedOnDrain = false;
