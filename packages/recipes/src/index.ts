@@ -19,3 +19,7 @@ export { nodeChanged, type CacheEvent, type CachedNode } from './caches/cache-ev
 export { NodeCache } from './caches/node-cache.ts';
 export { PathChildrenCache, type PathChildrenCacheOptions } from './caches/path-children-cache.ts';
 export { TreeCache, type TreeCacheOptions } from './caches/tree-cache.ts';
+export { CountUpdateUncertainError, SharedCount, type VersionedValue } from './counters/shared-count.ts';
+export { EphemeralNode, type EphemeralNodeState } from './membership/ephemeral-node.ts';
+export { GroupMember, type GroupMemberOptions } from './membership/group-member.ts';
+export { randomStrategy, roundRobin, ServiceCache, ServiceDiscovery, ServiceProvider, type ProviderStrategy, type ServiceInstance } from './discovery/service-discovery.ts';

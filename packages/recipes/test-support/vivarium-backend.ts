@@ -167,9 +167,11 @@ class Link implements CuttableLink {
 }
 
 /**
- * A channel into a member that the test can cut. While cut, nothing passes
- * either way; like the TCP channel, it reports the transport lost when nothing
- * has arrived for 2/3 of the negotiated session timeout (Java's read timeout).
+ * A channel into a member that the test can cut. Like a TCP connection whose
+ * path went away, a channel that saw the cut passes nothing either way from
+ * then on (even after restore()); like the TCP channel, it reports the
+ * transport lost when nothing has arrived for 2/3 of the negotiated session
+ * timeout (Java's read timeout). New channels work again after restore().
  */
 class LinkedChannel implements ServerChannel {
   private readonly inner: ServerChannel;
@@ -180,6 +182,7 @@ class LinkedChannel implements ServerChannel {
   private readTimeoutMs = 0;
   private cancelTimer: (() => void) | undefined;
   private closed = false;
+  private broken = false;
 
   constructor(factory: ChannelFactory, handler: ChannelHandler, attempt: number, link: Link, scheduler: Scheduler) {
     this.link = link;
@@ -193,13 +196,20 @@ class LinkedChannel implements ServerChannel {
   }
 
   connect(request: ConnectRequest): void {
-    if (!this.link.isCut) this.inner.connect(request);
+    if (!this.passes()) return this.arm(Math.max(1, Math.floor(request.timeOutMs / 3)));
+    this.inner.connect(request);
     // Bound the handshake too (the TCP channel's connect timeout).
     this.arm(Math.max(1, Math.floor(request.timeOutMs / 3)));
   }
 
   send(xid: number, request: Request): void {
-    if (!this.link.isCut) this.inner.send(xid, request);
+    if (this.passes()) this.inner.send(xid, request);
+  }
+
+  /** False once the link has been cut while this channel was open. */
+  private passes(): boolean {
+    if (this.link.isCut) this.broken = true;
+    return !this.broken;
   }
 
   close(): void {
@@ -210,7 +220,7 @@ class LinkedChannel implements ServerChannel {
   }
 
   private receive(outputs: readonly EngineOutput[]): void {
-    if (this.closed || this.link.isCut) return;
+    if (this.closed || !this.passes()) return;
     this.lastReceivedMs = this.scheduler.nowMs();
     for (const output of outputs) {
       if (output.kind === 'connected' && output.response.timeOutMs > 0) {
