@@ -349,3 +349,34 @@ describe('ensemble configuration and session ownership', () => {
     for (const member of ensemble.members) expect(member.engine.database.tree.has('/through-stale')).toBe(false);
   });
 });
+
+describe('per-session order with pipelined writes', () => {
+  it('a session keeps many writes in flight through a follower; a read waits for exactly the writes before it; replies come in order', async () => {
+    const ensemble = ensembleOf({ members: 3 });
+    const leader = await ensemble.waitForLeader();
+    const follower = ensemble.members.find((m) => m.id !== leader.id) as (typeof ensemble.members)[number];
+    // Acks take 50 ms, so a commit takes a round trip: without pipelining, 21 writes would take 21 of them.
+    for (const member of ensemble.members) if (member.id !== leader.id) ensemble.network.setLinkFaults(member.id, leader.id, { delayMinMs: 50, delayMaxMs: 50 });
+    // A raw connection shows the order replies leave the server in.
+    const replies: Array<{ xid: number; children?: string[] }> = [];
+    const connection = follower.engine.openConnection({
+      remoteAddress: '127.0.0.1',
+      sink: (outputs) => {
+        for (const o of outputs) if (o.kind === 'reply' && o.header.xid > 0) replies.push({ xid: o.header.xid, ...(o.requestType === 8 ? { children: (o.response as { children: string[] }).children } : {}) });
+      },
+    });
+    follower.engine.connect(connection, { protocolVersion: 0, lastZxidSeen: 0n, timeOutMs: 10_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });
+    await ensemble.run(200);
+    const acl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+    for (let i = 0; i < 20; i++) follower.engine.submit(connection, i + 1, { type: 1, path: `/p${i}`, data: null, acl, flags: 0 });
+    follower.engine.submit(connection, 21, { type: 8, path: '/', watch: false });
+    follower.engine.submit(connection, 22, { type: 1, path: '/after-read', data: null, acl, flags: 0 });
+    // Serialised, 21 writes would need over a second of round trips; pipelined, all 22 replies fit in 400 ms.
+    await ensemble.run(400);
+    expect(replies.map((r) => r.xid)).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
+    const children = replies.find((r) => r.xid === 21)?.children ?? [];
+    expect(children.filter((c) => c.startsWith('p'))).toHaveLength(20);
+    expect(children).not.toContain('after-read');
+    ensemble.network.clearFaults();
+  });
+});

@@ -96,3 +96,24 @@ describe('recovery from storage', () => {
     );
   });
 });
+
+describe('group commit', () => {
+  it('a batch of writes is flushed once, and no reply leaves before that flush', () => {
+    const clock = new ManualClock();
+    const storage = new InMemoryStorage();
+    const engine = new Engine({ clock, random: new SeededRandom(1), storage });
+    const seen: Array<{ kind: string; flushes: number }> = [];
+    const id = engine.openConnection({ remoteAddress: '127.0.0.1', sink: (outputs) => { for (const o of outputs) seen.push({ kind: o.kind, flushes: storage.flushCount }); } });
+    engine.connect(id, { protocolVersion: 0, lastZxidSeen: 0n, timeOutMs: 10_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });
+    const before = storage.flushCount;
+    seen.length = 0;
+    engine.batch(() => {
+      for (let i = 0; i < 50; i++) engine.submit(id, i + 1, { type: OpCode.create, path: `/g${i}`, data: null, acl, flags: 0 });
+      expect(seen).toEqual([]);
+    });
+    expect(storage.flushCount).toBe(before + 1);
+    expect(seen).toHaveLength(50);
+    expect(seen.every((s) => s.kind === 'reply' && s.flushes === before + 1)).toBe(true);
+    expect(storage.durableLog().length).toBe(51);
+  });
+});

@@ -31,9 +31,13 @@ interface Connection {
   closed: boolean;
   /** A read-only session on a member cut off from its quorum: member-local, writes refused. */
   readOnly: boolean;
-  /** The request id this connection waits on (its write, sync or handshake); later requests queue behind it. */
+  /** The handshake or closeSession this connection waits on: everything after it queues. */
   waitingFor: number | undefined;
+  /** Requests that must wait: reads behind pending writes, and everything behind a queued request. */
   queue: Array<{ xid: number; request: Request }>;
+  /** Ordered requests (writes, setACL, sync) handed to the coordinator, and how many came back: they complete in order. */
+  writesSubmitted: number;
+  writesCompleted: number;
   /** Counters for the four-letter words. */
   packetsReceived: number;
   packetsSent: number;
@@ -103,6 +107,7 @@ export class Engine implements ManualClockListener, WriteCoordinator {
   private pendingChanges: PendingChanges;
   private readonly pendingLocal = new Map<number, LocalPending>();
   private nextRequestId = 1;
+  private batchDepth = 0;
   private readOnlyValue = false;
   private readonly readOnlySessions = new Map<bigint, Uint8Array>();
   /** The ensemble configuration: member-local (not replicated), so a replaced database gets it back. */
@@ -197,6 +202,8 @@ export class Engine implements ManualClockListener, WriteCoordinator {
       closed: false,
       waitingFor: undefined,
       queue: [],
+      writesSubmitted: 0,
+      writesCompleted: 0,
       readOnly: false,
       packetsReceived: 0,
       packetsSent: 0,
@@ -282,8 +289,11 @@ export class Engine implements ManualClockListener, WriteCoordinator {
     const sessionId = connection.sessionId;
     assert(sessionId !== undefined, `submit: connection ${connectionId} has no session yet; hold requests until connected`);
     connection.packetsReceived++;
-    if (connection.waitingFor !== undefined) {
-      // Per-session order (ZooKeeper's CommitProcessor): nothing overtakes a pending write.
+    // Pings and auth carry special xids that clients never match in order: answer them at once.
+    const outOfBand = request.type === OpCode.ping || request.type === OpCode.auth;
+    if (!outOfBand && (connection.waitingFor !== undefined || connection.queue.length > 0 || (!isOrdered(request) && connection.writesCompleted < connection.writesSubmitted))) {
+      // Per-session order (ZooKeeper's CommitProcessor): writes pipeline, but a read waits for the writes
+      // before it, and nothing overtakes a request that is waiting.
       this.touchSession(sessionId);
       connection.queue.push({ xid, request });
       return;
@@ -309,11 +319,13 @@ export class Engine implements ManualClockListener, WriteCoordinator {
     this.process(connection, sessionId, xid, request);
   }
 
-  /** Run what a connection queued while it waited, until it waits again. */
+  /** Run what a connection queued, in order, until a read has to wait for writes again. */
   private drainQueue(connection: Connection): void {
     while (connection.waitingFor === undefined && connection.queue.length > 0 && !connection.closed && connection.sessionId !== undefined) {
-      const next = connection.queue.shift() as { xid: number; request: Request };
-      this.processInOrder(connection, connection.sessionId, next.xid, next.request);
+      const head = connection.queue[0] as { xid: number; request: Request };
+      if (!isOrdered(head.request) && connection.writesCompleted < connection.writesSubmitted) return;
+      connection.queue.shift();
+      this.processInOrder(connection, connection.sessionId, head.xid, head.request);
     }
   }
 
@@ -322,10 +334,15 @@ export class Engine implements ManualClockListener, WriteCoordinator {
     if (this.roleValue === 'follower' || this.roleValue === 'observer') this.touched.add(sessionId);
   }
 
+  /**
+   * Remember a request that completes when its txn (or sync) comes back. The
+   * handshake and closeSession block the connection; ordered requests do not.
+   */
   private awaitLocal(connection: Connection, pending: LocalPending): number {
     const requestId = this.nextRequestId++;
     this.pendingLocal.set(requestId, pending);
-    connection.waitingFor = requestId;
+    if (pending.kind === 'createSession' || pending.kind === 'closeSession') connection.waitingFor = requestId;
+    else connection.writesSubmitted++;
     return requestId;
   }
 
@@ -570,7 +587,7 @@ export class Engine implements ManualClockListener, WriteCoordinator {
     this.pendingLocal.delete(requestId);
     const connection = this.connections.get(pending.connectionId);
     if (connection === undefined) return;
-    connection.waitingFor = undefined;
+    connection.writesCompleted++;
     this.reply(connection, pending.xid, OpCode.sync, ErrorCode.ok, { path: pending.path });
     this.drainQueue(connection);
     this.flush();
@@ -609,7 +626,8 @@ export class Engine implements ManualClockListener, WriteCoordinator {
   private answerLocal(local: LocalPending, result: TxnResult): void {
     const connection = this.connections.get(local.connectionId);
     if (connection === undefined) return;
-    connection.waitingFor = undefined;
+    if (local.kind === 'createSession' || local.kind === 'closeSession') connection.waitingFor = undefined;
+    else connection.writesCompleted++;
     switch (local.kind) {
       case 'createSession': {
         const sessionId = connection.sessionId as bigint;
@@ -1078,9 +1096,25 @@ export class Engine implements ManualClockListener, WriteCoordinator {
     this.connections.delete(connection.id);
   }
 
+  /**
+   * Run `work` (several submits, say everything decoded from one socket read)
+   * as one batch: the log is flushed, and outputs handed out, once at the end,
+   * so pipelined writes share one fsync (group commit) and no reply leaves
+   * before the write it acknowledges is durable.
+   */
+  batch<T>(work: () => T): T {
+    this.batchDepth++;
+    try {
+      return work();
+    } finally {
+      this.batchDepth--;
+      if (this.batchDepth === 0) this.flush();
+    }
+  }
+
   /** Hand each connection its output once the engine's state is consistent again. */
   private flush(): void {
-    if (this.flushing) return;
+    if (this.flushing || this.batchDepth > 0) return;
     this.flushing = true;
     try {
       while (this.dirty.size > 0) {
@@ -1110,6 +1144,11 @@ export class Engine implements ManualClockListener, WriteCoordinator {
   private assertOpen(): void {
     if (this.closedEngine) throw new ZooKeeperError(ErrorCode.connectionLoss, { detail: 'the engine is closed' });
   }
+}
+
+/** Requests ordered through the coordinator, which complete in the order they were sent. */
+function isOrdered(request: Request): boolean {
+  return isWriteRequest(request) || request.type === OpCode.setAcl || request.type === OpCode.sync || request.type === OpCode.reconfig || request.type === OpCode.closeSession;
 }
 
 function errorCodeOf(result: TxnResult): number {

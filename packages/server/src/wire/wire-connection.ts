@@ -95,11 +95,14 @@ export class WireConnection {
         }
         this.phase = 'awaitingConnect';
       }
-      for (let body = this.frames.next(); body !== undefined; body = this.isClosed ? undefined : this.frames.next()) {
-        this.packetsReceivedCount++;
-        if (this.phase === 'awaitingConnect') this.handshake(decodeConnectRequest(body, { bufferBytesMax: this.options.frameBytesMax }));
-        else this.request(body);
-      }
+      // Everything decoded from this read is one batch: pipelined writes share one log flush.
+      this.engine.batch(() => {
+        for (let body = this.frames.next(); body !== undefined; body = this.isClosed ? undefined : this.frames.next()) {
+          this.packetsReceivedCount++;
+          if (this.phase === 'awaitingConnect') this.handshake(decodeConnectRequest(body, { bufferBytesMax: this.options.frameBytesMax }));
+          else this.request(body);
+        }
+      });
     } catch (error) {
       if (error instanceof JuteDecodeError || error instanceof FrameTooLargeError) {
         this.options.log(`closing connection from ${this.remoteAddress}: ${error.message}`);
