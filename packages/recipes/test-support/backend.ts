@@ -30,7 +30,8 @@ export async function vivariumBackend(options: VivariumBackendOptions = {}): Pro
   return new VivariumBackend(options).start();
 }
 
-export const realZooKeeperAvailable = isRealZooKeeperAvailable();
+/** False when RECIPES_REAL_ZOOKEEPER=0, or when Java or the ZooKeeper jars are missing. */
+export const realZooKeeperAvailable = process.env.RECIPES_REAL_ZOOKEEPER !== '0' && isRealZooKeeperAvailable();
 
 const realBoundMs = 10_000;
 
