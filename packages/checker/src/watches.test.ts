@@ -67,6 +67,24 @@ describe('checkWatches', () => {
     expect(violation(h)).toContain('no write that makes this change');
   });
 
+  it('accepts an earlier write as the cause when the watching read was stale (sequential reads; simulation seed 41)', () => {
+    const h = new HistoryBuilder();
+    h.op(1, set('/a', 'y'), 0, 1, ok({ version: 1 }));
+    // Served by a member that had not applied #0 yet: it still saw version 0.
+    h.op(0, get('/a', true), 2, 3, ok({ data: 'x', version: 0 }));
+    h.event(0, '/a', EventType.nodeDataChanged, 4);
+    expect(checkWatches(h.build())).toEqual({ ok: true });
+  });
+
+  it('accepts a recreate as the cause of NodeDataChanged, as SetWatches reports it after a reconnect (simulation seed 41)', () => {
+    const h = new HistoryBuilder();
+    h.op(0, get('/a', true), 0, 1, ok({ data: 'x', version: 2 }));
+    h.op(1, del('/a', -1), 2, 5, ok(null));
+    h.op(2, create('/a', 'z'), 2, 5, ok('/a'));
+    h.event(0, '/a', EventType.nodeDataChanged, 6);
+    expect(checkWatches(h.build())).toEqual({ ok: true });
+  });
+
   it('accepts a timed-out write or a session end as the cause', () => {
     const h = new HistoryBuilder();
     h.op(0, get('/a', true), 0, 1, ok({ data: 'x', version: 0 }));

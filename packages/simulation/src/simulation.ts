@@ -2,7 +2,7 @@ import type { ZooKeeperClient } from '@vivarium/client';
 import { ErrorCode, ZooKeeperError } from '@vivarium/protocol';
 import { createEnsemble, type Ensemble, type EnsembleMember } from '@vivarium/server';
 import { SeededRandom, type Random } from '@vivarium/store';
-import type { History, MemberLog, MultiSubOp, Operation, SessionRecord, ZnodeOp } from '@vivarium/checker';
+import type { History, MemberLog, MultiSubOp, Operation, SessionRecord, WatchEvent, ZnodeOp } from '@vivarium/checker';
 import { maybeAppliedErrorCodes } from '@vivarium/checker';
 
 export interface SimulationOptions {
@@ -59,6 +59,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const violations: string[] = [];
   const operations: Operation[] = [];
   const sessions = new Map<string, SessionRecord>();
+  const watchEvents: WatchEvent[] = [];
   const ensemble = createEnsemble({
     members,
     seed: options.seed,
@@ -98,6 +99,24 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     });
   };
 
+  /**
+   * One watcher per client: the client keeps a set of watchers per path, so reads that watch the same path
+   * twice register it once, and each event the server sends is recorded once, as the checker counts them.
+   */
+  const watchers = new Map<ZooKeeperClient, (event: { type: number; path: string | undefined }) => void>();
+  const watcherFor = (index: number, client: ZooKeeperClient) => {
+    let watcher = watchers.get(client);
+    if (watcher === undefined) {
+      const session = client.sessionId.toString(16);
+      watcher = (event) => {
+        // Node events only: session events (type -1) are the client's own.
+        if (event.path !== undefined && event.type > 0) watchEvents.push({ client: index, session, path: event.path, type: event.type, atMs: ensemble.clock.nowMs() - startMs });
+      };
+      watchers.set(client, watcher);
+    }
+    return watcher;
+  };
+
   /** Issue one random operation from client `index` and record it when it settles. */
   const issue = (index: number): void => {
     const client = clients[index];
@@ -118,7 +137,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     };
     operations.push(record);
     busy[index] = true;
-    void perform(client, op).then(
+    void perform(client, op, watcherFor(index, client)).then(
       (value) => {
         record.outcome = { kind: 'ok', value };
         record.returnMs = ensemble.clock.nowMs() - startMs;
@@ -261,6 +280,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     // Which leader established each epoch is one fact for the whole ensemble (the trace records it at the leader).
     establishedEpochs: ensemble.trace.flatMap((t) => (t.event.type === 'established' ? [{ epoch: t.event.epoch, leader: t.event.leader }] : [])),
   }));
+  // The ephemerals left in the healed tree, for the cleanup check (no ended session may own one).
+  const finalTree = ensemble.leader()?.engine.database.tree;
+  const finalEphemerals = finalTree === undefined ? undefined : [...finalTree.sessionsWithEphemerals()].flatMap(([owner, paths]) => [...paths].map((path) => ({ path, owner: owner.toString(16) })));
   const simulatedMs = ensemble.clock.nowMs() - startMs;
   const traceHash = ensemble.traceHash;
   await ensemble.close();
@@ -270,7 +292,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     operations: operations.length,
     faults,
     violations,
-    history: { seed: options.seed, operations, watchEvents: [], sessions: [...sessions.values()], members: memberLogs, initialNodes: [{ path: '/q', data: null, version: 0 }] },
+    history: {
+      seed: options.seed,
+      operations,
+      watchEvents,
+      sessions: [...sessions.values()],
+      members: memberLogs,
+      initialNodes: [{ path: '/q', data: null, version: 0 }],
+      ...(finalEphemerals === undefined ? {} : { finalEphemerals }),
+    },
     traceHash,
     simulatedMs,
   };
@@ -318,9 +348,9 @@ function randomOp(random: Random): ZnodeOp | { type: 'multi'; ops: MultiSubOp[] 
     case 3:
       return { type: 'setData', path, data: value, version };
     case 4:
-      return { type: 'getData', path };
+      return random.nextFloat() < 0.5 ? { type: 'getData', path, watch: true } : { type: 'getData', path };
     case 5:
-      return { type: 'exists', path };
+      return random.nextFloat() < 0.5 ? { type: 'exists', path, watch: true } : { type: 'exists', path };
     case 6: {
       const other = paths[random.nextInt(paths.length)] as string;
       return { type: 'multi', ops: [{ type: 'check', path, version }, { type: 'setData', path: other, data: value, version: -1 }] };
@@ -330,7 +360,7 @@ function randomOp(random: Random): ZnodeOp | { type: 'multi'; ops: MultiSubOp[] 
   }
 }
 
-async function perform(client: ZooKeeperClient, op: ZnodeOp | { type: 'multi'; ops: MultiSubOp[] }): Promise<unknown> {
+async function perform(client: ZooKeeperClient, op: ZnodeOp | { type: 'multi'; ops: MultiSubOp[] }, watcher: (event: { type: number; path: string | undefined }) => void): Promise<unknown> {
   const bytes = (data: string | null) => (data === null ? null : new TextEncoder().encode(data));
   const text = (data: Uint8Array | null) => (data === null ? null : new TextDecoder().decode(data));
   switch (op.type) {
@@ -342,11 +372,11 @@ async function perform(client: ZooKeeperClient, op: ZnodeOp | { type: 'multi'; o
     case 'setData':
       return { version: (await client.setData(op.path, bytes(op.data), op.version)).version };
     case 'getData': {
-      const { data, stat } = await client.getData(op.path);
+      const { data, stat } = await client.getData(op.path, op.watch === true ? watcher : undefined);
       return { data: text(data), version: stat.version };
     }
     case 'exists': {
-      const stat = await client.exists(op.path);
+      const stat = await client.exists(op.path, op.watch === true ? watcher : undefined);
       return stat === null ? null : { version: stat.version };
     }
     case 'check':
