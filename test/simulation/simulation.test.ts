@@ -4,7 +4,7 @@
  * Longer runs: `npm run sim -- --seeds 10000 [--members 5]`.
  */
 import { describe, expect, it } from 'vitest';
-import { checkHistory, runSimulation } from '@vivarium/simulation';
+import { checkHistory, replayCommand, runSimulation, shrinkSimulation } from '@vivarium/simulation';
 
 const budget = { threeMembers: 60, fiveMembers: 20 };
 
@@ -68,4 +68,23 @@ describe('the checkers catch a deliberately broken ZAB', () => {
       expect(caughtAt).toBeDefined();
     }, 120_000);
   }
+});
+
+describe('shrinking a failing schedule', () => {
+  it('shrinks a broken-mode failure to fewer steps and fault kinds that still fail, replayable from the command it prints', async () => {
+    const shrunk = await shrinkSimulation({ seed: 3, steps: 60, brokenMode: 'ignoreTruncate' });
+    expect(shrunk).toBeDefined();
+    const options = shrunk!.options;
+    expect(options.steps).toBeLessThanOrEqual(60);
+    expect(options.faults.length).toBeLessThan(10);
+    expect(shrunk!.violations.length).toBeGreaterThan(0);
+    // The shrunk options fail again on their own: the printed command replays the failure.
+    const again = await runSimulation(options);
+    expect([...again.violations, ...checkHistory(again.history)].length).toBeGreaterThan(0);
+    expect(replayCommand(options)).toMatch(/^npm run sim -- --seed 3 --members 3 --steps \d+ --clients \d+ --faults [a-zA-Z,]+ --broken-mode ignoreTruncate$/);
+  }, 120_000);
+
+  it('returns nothing for a passing run', async () => {
+    expect(await shrinkSimulation({ seed: 3, steps: 20 })).toBeUndefined();
+  }, 60_000);
 });

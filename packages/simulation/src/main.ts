@@ -7,6 +7,8 @@
 import { parseArgs } from 'node:util';
 import { runSimulation } from './simulation.ts';
 import { checkHistory } from './check-history.ts';
+import { replayCommand, shrinkSimulation } from './shrink.ts';
+import { faultKinds, type FaultKind } from './simulation.ts';
 
 const { values } = parseArgs({
   options: {
@@ -16,6 +18,9 @@ const { values } = parseArgs({
     members: { type: 'string', default: '3' },
     steps: { type: 'string', default: '60' },
     'broken-mode': { type: 'string' },
+    clients: { type: 'string', default: '4' },
+    faults: { type: 'string' },
+    shrink: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -42,12 +47,24 @@ if (brokenMode !== undefined && brokenMode !== 'commitWithoutQuorum' && brokenMo
 const first = values.seed !== undefined ? integer('seed', values.seed) : integer('start', values.start);
 const count = values.seed !== undefined ? 1 : integer('seeds', values.seeds);
 const steps = integer('steps', values.steps);
+const clients = integer('clients', values.clients);
+let faults: FaultKind[] | undefined;
+if (values.faults !== undefined) {
+  const named = values.faults === 'none' ? [] : values.faults.split(',');
+  for (const kind of named) {
+    if (!(faultKinds as readonly string[]).includes(kind)) {
+      process.stderr.write(`vivarium-sim: --faults: unknown fault kind ${JSON.stringify(kind)} (known: ${faultKinds.join(', ')})\n`);
+      process.exit(2);
+    }
+  }
+  faults = named as FaultKind[];
+}
 
 const totals = { seeds: 0, operations: 0, failed: 0, checkerMs: 0, faults: {} as Record<string, number> };
 const failures: Array<{ seed: number; violations: string[] }> = [];
 const started = Date.now();
 for (let seed = first; seed < first + count; seed++) {
-  const result = await runSimulation({ seed, members, steps, ...(brokenMode === undefined ? {} : { brokenMode }) });
+  const result = await runSimulation({ seed, members, steps, clients, ...(faults === undefined ? {} : { faults }), ...(brokenMode === undefined ? {} : { brokenMode }) });
   const checkStarted = Date.now();
   const violations = [...result.violations, ...checkHistory(result.history)];
   totals.checkerMs += Date.now() - checkStarted;
@@ -63,7 +80,12 @@ for (let seed = first; seed < first + count; seed++) {
 }
 process.stderr.write('\n');
 for (const failure of failures) {
-  process.stdout.write(`seed ${failure.seed} FAILED: ${failure.violations.slice(0, 3).join(' | ')}\n  replay: npm run sim -- --seed ${failure.seed} --members ${members} --steps ${steps}${brokenMode === undefined ? '' : ` --broken-mode ${brokenMode}`}\n`);
+  const options = { seed: failure.seed, members, steps, clients, ...(faults === undefined ? {} : { faults }), ...(brokenMode === undefined ? {} : { brokenMode: brokenMode as 'commitWithoutQuorum' | 'ignoreTruncate' }) };
+  process.stdout.write(`seed ${failure.seed} FAILED: ${failure.violations.slice(0, 3).join(' | ')}\n  replay: ${replayCommand(options)}\n`);
+  if (values.shrink) {
+    const shrunk = await shrinkSimulation(options);
+    if (shrunk !== undefined) process.stdout.write(`  shrunk (${shrunk.attempts} runs): ${replayCommand(shrunk.options)}\n    ${shrunk.violations[0]?.slice(0, 300) ?? ''}\n`);
+  }
 }
 const summary = { ...totals, members, steps, firstSeed: first, wallSeconds: (Date.now() - started) / 1000, checkerMsPerHistory: totals.checkerMs / Math.max(1, totals.seeds) };
 process.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : `sim: ${totals.seeds} seeds on ${members} members, ${totals.operations} operations checked, faults ${JSON.stringify(totals.faults)}, ${totals.failed} with violations\n`);

@@ -18,6 +18,8 @@ export interface SimulationOptions {
   brokenMode?: 'commitWithoutQuorum' | 'ignoreTruncate';
   /** Called with the ensemble before the run starts, for debugging a seed. */
   observe?: (ensemble: Ensemble) => void;
+  /** Only these fault kinds may strike (the others' rates are zeroed after drawing). Default: all. */
+  faults?: readonly FaultKind[];
 }
 
 /** Fault kinds the swarm can enable; each seed draws which are on and how often they strike. */
@@ -55,6 +57,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const stepMs = options.stepMs ?? 250;
   // Swarm testing: each fault kind is on or off for this seed, with its own rate.
   const rates = Object.fromEntries(faultKinds.map((kind) => [kind, random.nextFloat() < 0.6 ? random.nextFloat() * 0.12 : 0])) as Record<FaultKind, number>;
+  if (options.faults !== undefined) for (const kind of faultKinds) if (!options.faults.includes(kind)) rates[kind] = 0;
   const faults = Object.fromEntries(faultKinds.map((kind) => [kind, 0])) as Record<FaultKind, number>;
   const violations: string[] = [];
   const operations: Operation[] = [];
