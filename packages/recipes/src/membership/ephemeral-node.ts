@@ -4,8 +4,8 @@ import { watchConnection, type ConnectionEvent } from '../support/connection-sta
 import { isConnectionLoss, isNoNode, isNodeExists, isSessionGone, RecipeError, reportBackgroundError } from '../support/errors.ts';
 import { ensureContainers } from '../support/ensure-path.ts';
 import { Listeners } from '../support/listeners.ts';
-import { parentOf } from '../support/paths.ts';
-import type { ResolvedRecipeOptions } from '../support/recipe-options.ts';
+import { checkRecipePath, parentOf } from '../support/paths.ts';
+import { resolveRecipeOptions, type RecipeOptions, type ResolvedRecipeOptions } from '../support/recipe-options.ts';
 import { retrying } from '../support/retry.ts';
 import { SerialQueue } from '../support/serial-queue.ts';
 
@@ -32,10 +32,11 @@ export class EphemeralNode {
     if (event.type === EventType.nodeDeleted && (this.stateValue === 'registered' || this.stateValue === 'suspended')) this.schedule();
   };
 
-  constructor(client: ZooKeeperClient, path: string, data: Data, recipe: ResolvedRecipeOptions) {
-    this.path = path;
+  constructor(client: ZooKeeperClient, path: string, data: Data, options: RecipeOptions = {}) {
+    this.path = checkRecipePath('EphemeralNode path', path);
     this.client = client;
     this.data = data;
+    const recipe = resolveRecipeOptions(options);
     this.recipe = recipe;
     this.listeners = new Listeners(recipe.onListenerError);
     this.queue = new SerialQueue((error) => reportBackgroundError(error, recipe.onListenerError));

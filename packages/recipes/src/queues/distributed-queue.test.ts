@@ -35,6 +35,18 @@ forEachBackend('DistributedQueue', ({ backend, path }) => {
     expect(textOf(await b.drive(taking))).toBe('late');
   });
 
+  it('a waiting take() survives a dropped connection and gets an item put meanwhile', async () => {
+    const b = backend();
+    const [consumerClient, producerClient] = [await b.client(), await b.client()];
+    const consumer = queueOf(consumerClient);
+    const taking = consumer.take({ timeoutMs: 20_000 });
+    await b.run(50);
+    consumerClient.disconnect();
+    await b.drive(queueOf(producerClient).put(text('while-away')));
+    expect(textOf(await b.drive(taking))).toBe('while-away');
+    expect(consumerClient.state).toBe('connected');
+  });
+
   it('concurrent consumers get every item exactly once', async () => {
     const b = backend();
     const producer = queueOf(await b.client());
