@@ -60,6 +60,23 @@ forEachBackend('LeaderLatch', ({ backend, path }) => {
     expect(other.hasLeadership).toBe(false);
   });
 
+  it('a leader whose node was deleted while it was away rejoins at the back after the reconnect', async () => {
+    const b = backend();
+    const [c1, c2] = [await b.client(), await b.client()];
+    const leader = latchOf(c1, 'a');
+    const other = latchOf(c2, 'b');
+    await b.drive(leader.start());
+    await b.drive(other.start());
+    expect(await b.drive(leader.await({ timeoutMs: 5000 }))).toBe(true);
+    const old = leader.nodePath!;
+    c1.disconnect();
+    await b.drive(c2.delete(old));
+    expect(await b.drive(other.await({ timeoutMs: 5000 }))).toBe(true);
+    await b.until(() => leader.nodePath !== undefined && leader.nodePath !== old, undefined, 'rejoined');
+    expect(leader.hasLeadership).toBe(false);
+    expect((await b.drive(leader.participants())).map((p) => p.id)).toEqual(['b', 'a']);
+  });
+
   it('lost when the session ends: await() rejects, and the next participant leads', async () => {
     const b = backend();
     const [c1, c2] = [await b.client(), await b.client()];

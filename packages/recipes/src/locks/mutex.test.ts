@@ -180,6 +180,25 @@ forEachBackend('Mutex', ({ backend, path }) => {
     await b.drive(mutex.release());
   });
 
+  it('after a reconnect the holder checks its node: deleted meanwhile means lost, not held', async () => {
+    const b = backend();
+    const [c1, c2] = [await b.client(), await b.client()];
+    const holder = mutexOf(c1, path('lock'));
+    const waiter = mutexOf(c2, path('lock'));
+    expect(await b.drive(holder.acquire())).toBe(true);
+    const waiting = waiter.acquire();
+    const node = holder.nodePath!;
+    c1.disconnect();
+    // An operator removes the holder's node while it is away; its session lives on.
+    await b.drive(c2.delete(node));
+    expect(await b.drive(waiting)).toBe(true);
+    await b.until(() => holder.state === 'lost', undefined, 'holder lost after its check');
+    expect(c1.state).toBe('connected');
+    expect(holder.isHeld).toBe(false);
+    await holder.release();
+    await b.drive(waiter.release());
+  });
+
   it('lost when the session expires; the next waiter gets the lock; release() clears the lost state', async () => {
     const b = backend();
     const [c1, c2] = [await b.client(), await b.client()];
