@@ -164,9 +164,9 @@ describe('createEnsemble', () => {
     await zk.waitForLeader();
   });
 
-  it('refuses the transports it does not run yet, and bad sizes, with the seed', async () => {
-    await expect(createEnsemble({ seed: 3, transport: 'worker' })).rejects.toThrow("createEnsemble: transport 'worker' is not supported by the fixture yet; use transport: 'memory', or createEnsemble({ transport: 'worker' }) from @vivarium/server (a RealtimeEnsemble: real time, no fixture tracking) [seed 3]");
-    await expect(createEnsemble({ seed: 3, transport: 'tcp' })).rejects.toThrow(/transport 'tcp' is not supported by the fixture yet/);
+  it('refuses unknown transports, a manual clock on real transports, and bad sizes, with the seed', async () => {
+    await expect(createEnsemble({ seed: 3, transport: 'worker', clock: 'manual' })).rejects.toThrow("createEnsemble: clock 'manual' is not supported on transport 'worker': worker and TCP members run in real time; use clock: 'system' (the default here), or transport: 'memory' for a manual clock [seed 3]");
+    await expect(createEnsemble({ seed: 3, transport: 'tcp', members: 0 })).rejects.toThrow(/members must be an integer in 1\.\.127, got 0 \[seed 3\]/);
     await expect(createEnsemble({ seed: 3, transport: 'carrier-pigeon' as 'memory' })).rejects.toThrow(/transport must be 'memory', 'worker' or 'tcp', got "carrier-pigeon" \[seed 3\]/);
     await expect(createEnsemble({ seed: 3, members: 0 })).rejects.toThrow(/members must be an integer in 1\.\.127, got 0 \[seed 3\]/);
     await expect(createEnsemble({ seed: 3, maxSessionTimeoutMs: 'x' as unknown as number })).rejects.toThrow(/invalid maxSessionTimeoutMs/);

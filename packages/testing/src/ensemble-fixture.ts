@@ -7,6 +7,8 @@ import { FixtureBase, type ClockKind, type FixtureTcpOptions, type ListenerSpec 
 import { FixtureMember } from './fixture-member.ts';
 import { checkClock } from './server-fixture.ts';
 import { combineHashes, engineStateDigest, TraceFold } from './trace-fold.ts';
+import { createRealtimeEnsemble, type RealtimeEnsembleFixture, type RealtimeEnsembleFixtureOptions } from './realtime-fixture.ts';
+import type { ZooKeeperClient } from '@vivarium/client';
 
 export type TransportKind = 'memory' | 'worker' | 'tcp';
 
@@ -15,8 +17,11 @@ export interface EnsembleFixtureOptions extends Partial<Omit<EngineConfig, 'memb
   members?: number;
   /** Non-voting members that serve clients (ids after the voters'). Default 0. */
   observers?: number;
-  /** How members talk: 'memory', the seeded in-memory network (the default, and for now the only one the fixture runs). */
-  transport?: TransportKind;
+  /**
+   * How members talk: 'memory', the seeded in-memory network (the default). For 'worker' and 'tcp',
+   * createEnsemble returns a RealtimeEnsembleFixture instead (RealtimeEnsembleFixtureOptions).
+   */
+  transport?: 'memory';
   /** Seeds every member, the network and its faults. Random when omitted; always in `seed` and in every error. */
   seed?: number;
   /** 'manual' (default): time moves only by `clock.advance`. 'system': real time. */
@@ -51,10 +56,7 @@ export class EnsembleFixture extends FixtureBase {
     const seed = seedOption === undefined ? randomSeed() : checkSeed(seedOption, 'createEnsemble');
     super({ kind: 'createEnsemble', seed, clock: checkClock(clock, seed), tcp, options });
     try {
-      if (transport === 'worker' || transport === 'tcp') {
-        throw new Error(`transport '${transport}' is not supported by the fixture yet; use transport: 'memory', or createEnsemble({ transport: '${transport}' }) from @vivarium/server (a RealtimeEnsemble: real time, no fixture tracking)`);
-      }
-      if (transport !== 'memory') throw new Error(`transport must be 'memory', 'worker' or 'tcp', got ${JSON.stringify(transport)}`);
+      if ((transport as string) !== 'memory') throw new Error(`transport must be 'memory', 'worker' or 'tcp', got ${JSON.stringify(transport)}`);
       if (!Number.isInteger(members) || members < 1 || members > 127) throw new Error(`members must be an integer in 1..127, got ${JSON.stringify(members)}`);
       if (!Number.isInteger(observers) || observers < 0 || members + observers > 254) throw new Error(`observers must be an integer >= 0 with members + observers <= 254, got ${JSON.stringify(observers)}`);
       // Checked here so a typo fails with the seed, before any member starts.
@@ -151,6 +153,53 @@ export class EnsembleFixture extends FixtureBase {
       else await new Promise((resolve) => setTimeout(resolve, 5));
     }
     this.fold.add('all serving');
+  }
+
+  // ------------------------------------------------------------------ reconfiguration
+
+  /** The current configuration's voters, observers and version (the zxid of the reconfig that made it). */
+  get configuration(): { voters: readonly number[]; observers: readonly number[]; version: bigint } {
+    return this.ensembleValue.configuration;
+  }
+
+  /**
+   * A new member with the next id, stopped and not yet in the configuration: `restart()` it, then
+   * `reconfig(client, { joining: [fixture.serverLine(id)] })` to add it (Ensemble.addMember).
+   */
+  addMember(options: { observer?: boolean } = {}): FixtureMember {
+    this.assertOpen('addMember');
+    const raw = this.ensembleValue.addMember(options);
+    const member = new FixtureMember(raw, { fold: this.fold, seed: this.seed, leaderId: () => this.ensembleValue.leader()?.id });
+    (this.members as FixtureMember[]).push(member);
+    this.fold.add(`add member ${member.id}${options.observer === true ? ' observer' : ''}`);
+    return member;
+  }
+
+  /** A member's `server.N=...` entry for reconfig's joining list (Ensemble.serverLine). */
+  serverLine(id: number, role?: 'participant' | 'observer'): string {
+    this.member(id);
+    return this.ensembleValue.serverLine(id, role);
+  }
+
+  /**
+   * reconfig through `client` (it needs WRITE on /zookeeper/config: authenticate it as super, with the
+   * ensemble's superDigest, and create the fixture with reconfigEnabled: true), driving time until it is answered.
+   * ZooKeeper's errors (RECONFIGDISABLED, NOAUTH, BADARGUMENTS, ...) pass through unchanged.
+   */
+  async reconfig(client: ZooKeeperClient, request: Parameters<ZooKeeperClient['reconfig']>[0]): ReturnType<ZooKeeperClient['reconfig']> {
+    this.assertOpen('reconfig');
+    this.fold.add(`reconfig ${JSON.stringify(request, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}`);
+    const result = await this.drive(client.reconfig(request), { what: 'reconfig' });
+    await this.settle();
+    return result;
+  }
+
+  /** Remove a member by reconfig (leaving) through `client` (super, as for reconfig), then stop it (Ensemble.removeMember). */
+  async removeMember(id: number, client: ZooKeeperClient): Promise<void> {
+    const member = this.member(id);
+    if (client === undefined) throw this.fail('removeMember(id, client): reconfig needs a client authenticated as super (ZooKeeper checks WRITE on /zookeeper/config)');
+    await this.reconfig(client, { leaving: [id] });
+    if (member.isRunning) member.stop();
   }
 
   // ------------------------------------------------------------------ faults
@@ -305,9 +354,13 @@ export class EnsembleFixture extends FixtureBase {
  * An ensemble, by default with its leader elected and every member serving before this resolves.
  * Close it with `close()`, which fails if anything was left open.
  */
-export async function createEnsemble(options: EnsembleFixtureOptions = {}): Promise<EnsembleFixture> {
-  const fixture = new EnsembleFixture(options);
-  if (options.waitForLeader !== false) {
+export async function createEnsemble(options?: EnsembleFixtureOptions): Promise<EnsembleFixture>;
+/** Members in worker threads or over TCP, in real time: see RealtimeEnsembleFixture for what it supports. */
+export async function createEnsemble(options: RealtimeEnsembleFixtureOptions): Promise<RealtimeEnsembleFixture>;
+export async function createEnsemble(options: EnsembleFixtureOptions | RealtimeEnsembleFixtureOptions = {}): Promise<EnsembleFixture | RealtimeEnsembleFixture> {
+  if (options.transport === 'worker' || options.transport === 'tcp') return createRealtimeEnsemble(options);
+  const fixture = new EnsembleFixture(options as EnsembleFixtureOptions);
+  if ((options as EnsembleFixtureOptions).waitForLeader !== false) {
     try {
       await fixture.waitForLeader();
       await fixture.waitForAllServing();

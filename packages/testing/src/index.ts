@@ -1,6 +1,7 @@
 export { createServer, ServerFixture, type ServerFixtureOptions } from './server-fixture.ts';
 export { createEnsemble, EnsembleFixture, type EnsembleFixtureOptions, type TransportKind } from './ensemble-fixture.ts';
 export { FixtureMember } from './fixture-member.ts';
+export { RealtimeEnsembleFixture, RealtimeFixtureMember, type RealtimeEnsembleFixtureOptions, type RealtimeFixtureResources } from './realtime-fixture.ts';
 export type { ClockKind, DriveOptions, FixtureClock, FixtureResources, FixtureTcpOptions } from './fixture-base.ts';
 export type { FixtureClientOptions } from './fixture-clients.ts';
 export { FixtureError, FixtureLeakError } from './fixture-error.ts';
