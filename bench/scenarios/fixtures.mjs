@@ -1,7 +1,9 @@
 // Fixture scenarios (issue 7): what a test pays for @vivarium/testing's fixtures.
 //
 //   fixtures/lifecycle: time to create and close a standalone server and a 3-member in-memory
-//     ensemble (elected, every member serving), bare and with a first in-process client.
+//     ensemble (elected, every member serving), bare and with a first in-process client; and a
+//     3-member worker ensemble fixture (createEnsemble({ transport: 'worker' }): one worker thread
+//     per member, real time), a few per run, skipped with a reason if a single one is too slow.
 //   fixtures/failover: time from crashing the leader of a 3-member in-memory ensemble to the next
 //     successful write of a client connected to a follower (retrying on CONNECTIONLOSS, as
 //     applications do), on the manual clock (wall time, and the simulated time it covers) and
@@ -18,8 +20,8 @@ const payload = new Uint8Array(16);
 
 function sizes(full) {
   return full
-    ? { servers: 1000, ensembles: 200, manualFailovers: 50, systemFailovers: 3 }
-    : { servers: 200, ensembles: 40, manualFailovers: 10, systemFailovers: 1 };
+    ? { servers: 1000, ensembles: 200, workerEnsembles: 10, manualFailovers: 50, systemFailovers: 3 }
+    : { servers: 200, ensembles: 40, workerEnsembles: 3, manualFailovers: 10, systemFailovers: 1 };
 }
 
 /** A time figure from per-run values (ms): median, min and max over the runs. */
@@ -53,6 +55,20 @@ async function ensembleLifecycle(n, withClient) {
       const client = await ensemble.client();
       check(client.state === 'connected', 'client not connected');
     }
+    await ensemble.close();
+  }
+  return { ms: nowMs() - start, items: n };
+}
+
+/** A probe worker ensemble taking longer than this skips the worker lifecycle figure. */
+const workerProbeBudgetMs = 15_000;
+
+async function workerEnsembleLifecycle(n, seedBase) {
+  const start = nowMs();
+  for (let i = 0; i < n; i++) {
+    const ensemble = await createEnsemble({ transport: 'worker', seed: seedBase + i, members: 3, tickTimeMs });
+    check(ensemble.leader() !== undefined && ensemble.members.every((m) => m.isServing), 'worker ensemble not ready');
+    // close() includes its leak check: every worker thread gone, every client port closed.
     await ensemble.close();
   }
   return { ms: nowMs() - start, items: n };
@@ -100,6 +116,20 @@ const lifecycleScenario = {
     const bareEnsemble = await measure({ ...options, sample: async () => ({ fixture: await ensembleLifecycle(ensembles, false) }) });
     const clientEnsemble = await measure({ ...options, sample: async () => ({ fixture: await ensembleLifecycle(ensembles, true) }) });
     ctx.progress(`ensembles done (${ensembles} per run)`);
+    const { workerEnsembles } = sizes(ctx.full);
+    const probeMs = (await workerEnsembleLifecycle(1, 1_000_000)).ms;
+    const workerSkipped = probeMs > workerProbeBudgetMs
+      ? `worker ensemble figure skipped: one create + close took ${probeMs.toFixed(0)} ms (> ${workerProbeBudgetMs} ms budget)`
+      : undefined;
+    let seedBase = 2_000_000;
+    const workerEnsemble = workerSkipped !== undefined ? undefined : await measure({
+      ...options,
+      sample: async () => {
+        seedBase += workerEnsembles;
+        return { fixture: await workerEnsembleLifecycle(workerEnsembles, seedBase) };
+      },
+    });
+    ctx.progress(workerSkipped ?? `worker ensembles done (${workerEnsembles} per run)`);
     const perFixture = (id, label, result) => {
       const phase = result.fixture;
       const each = (ms) => ms / phase.items;
@@ -110,6 +140,7 @@ const lifecycleScenario = {
       perFixture('server-client', 'createServer() + client() + close()', clientServer),
       perFixture('ensemble', 'createEnsemble({ members: 3 }) (elected, all serving) + close()', bareEnsemble),
       perFixture('ensemble-client', 'createEnsemble({ members: 3 }) + client() + close()', clientEnsemble),
+      ...(workerEnsemble === undefined ? [] : [perFixture('worker-ensemble', "createEnsemble({ members: 3, transport: 'worker' }) (elected, all serving; real time) + close()", workerEnsemble)]),
     ];
     return {
       figures,
@@ -117,6 +148,7 @@ const lifecycleScenario = {
         `Per fixture: the median of ${ctx.runs} runs of ${servers} servers / ${ensembles} ensembles each, divided by the count; min and max the same way.`,
         'Each ensemble is created with a different seed; createEnsemble resolves once a leader is elected and every member serves (its election takes simulated time, not wall time).',
         'close() includes its leak check (clients, client timers, clock subscribers, ports, members, messages).',
+        workerSkipped ?? `Worker ensembles: ${workerEnsembles} per run, tickTimeMs ${tickTimeMs}, real time: the figure is thread start-up, a real election and the worker teardown; close() checks every worker thread exited and every client port closed.`,
       ],
     };
   },

@@ -387,7 +387,7 @@ export class RealtimeEnsembleFixture {
         .filter((e) => e.count > 0);
       if (extra.length === 0) return [];
       if (Date.now() > deadline) return extra.map((e) => `${e.count} more ${e.kind} handle(s) than before the fixture (process.getActiveResourcesInfo())`);
-      await new Promise((resolve) => setTimeout(resolve, 10).unref());
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 
