@@ -78,7 +78,8 @@ describe('reconfig errors, in ZooKeeper order', () => {
     expect(await codeOf(ensemble.reconfig(client, { joining: ['nonsense'], fromConfig: 5n }))).toBe(ErrorCode.badVersion);
     expect(await codeOf(ensemble.reconfig(client, { joining: ['nonsense'] }))).toBe(ErrorCode.badArguments);
     expect(await codeOf(ensemble.reconfig(client, { joining: ['server.4=127.0.0.1:2891'] }))).toBe(ErrorCode.badArguments);
-    expect(await codeOf(ensemble.reconfig(client, { leaving: ['x'] }))).toBe(ErrorCode.badArguments);
+    // A non-numeric leaving id: MARSHALLINGERROR, as on ZooKeeper 3.8 (its Long.parseLong fails in the prep step's catch-all).
+    expect(await codeOf(ensemble.reconfig(client, { leaving: ['x'] }))).toBe(ErrorCode.marshallingError);
     // Fewer than two voters left (standaloneEnabled).
     expect(await codeOf(ensemble.reconfig(client, { leaving: [1, 2] }))).toBe(ErrorCode.badArguments);
     const plain = await ensemble.client({ member: 2 });

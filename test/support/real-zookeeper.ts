@@ -90,6 +90,8 @@ export interface RealZooKeeperOptions {
   logLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Extra JVM arguments, placed before the main class (e.g. ['-Xmx512m']). */
   jvmArgs?: string[];
+  /** Ensemble only: give each `server.N` line its client address (`;127.0.0.1:clientPort`), as a dynamic config file holds it. */
+  clientAddressInServerLines?: boolean;
 }
 
 export interface RealZooKeeper {
@@ -506,7 +508,10 @@ async function startEnsembleIn(root: string, size: number, options: RealZooKeepe
     dir: join(root, `member-${index + 1}`),
   }));
   const serverLines = Object.fromEntries(
-    plan.map((member) => [`server.${member.myid}`, `${host}:${member.quorumPort}:${member.electionPort}`]),
+    plan.map((member) => [
+      `server.${member.myid}`,
+      `${host}:${member.quorumPort}:${member.electionPort}${options.clientAddressInServerLines === true ? `;${host}:${member.clientPort}` : ''}`,
+    ]),
   );
   const startTimeoutMs = options.startTimeoutMs ?? startTimeoutMsDefault;
 

@@ -77,7 +77,8 @@ function isPort(text: string): boolean {
  * non-incremental when `newMembers` is given (commas or newlines between entries),
  * otherwise the current members minus `leavingServers` (ids) plus `joiningServers`
  * (a joiner already present is replaced: that is how a role changes). Throws
- * BADARGUMENTS for malformed input or fewer than two voters (standaloneEnabled).
+ * BADARGUMENTS for malformed input or fewer than two voters (standaloneEnabled), MARSHALLINGERROR
+ * for a non-numeric leaving id.
  */
 export function nextConfigServers(current: readonly ConfigServer[], request: Pick<ReconfigRequest, 'joiningServers' | 'leavingServers' | 'newMembers'>): ConfigServer[] {
   let next: Map<number, ConfigServer>;
@@ -90,7 +91,9 @@ export function nextConfigServers(current: readonly ConfigServer[], request: Pic
   } else {
     next = new Map(current.map((s) => [s.id, s]));
     for (const leaving of splitList((request.leavingServers ?? '').split(','))) {
-      if (!/^\d+$/.test(leaving)) throw badArguments(`bad leaving server id ${JSON.stringify(leaving)}`);
+      // ZooKeeper parses each id with Long.parseLong; its NumberFormatException ends in PrepRequestProcessor's
+      // catch-all, which answers MARSHALLINGERROR (checked on 3.8).
+      if (!/^\d+$/.test(leaving)) throw new ZooKeeperError(ErrorCode.marshallingError, { detail: `bad leaving server id ${JSON.stringify(leaving)}` });
       next.delete(Number(leaving));
     }
     for (const joiner of splitList((request.joiningServers ?? '').split(','))) {

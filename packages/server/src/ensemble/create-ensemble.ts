@@ -589,6 +589,15 @@ export class Ensemble {
     for (const id of [...voters, ...observers]) {
       const added = this.members[id - 1];
       if (added !== undefined && !added.everStarted) added.start();
+      // Removed earlier and still running (a real ZooKeeper server left out of the configuration keeps running and
+      // rejoins when a later reconfig adds it back): restart it from its storage, to sync with the new configuration.
+      else if (added?.isRunning === true && added.peer.isRemoved) {
+        queueMicrotask(() => {
+          if (!added.isRunning || !added.peer.isRemoved) return;
+          added.stop();
+          added.start();
+        });
+      }
     }
   }
 
