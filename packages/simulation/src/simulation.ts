@@ -149,10 +149,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       (error: unknown) => {
         record.returnMs = ensemble.clock.nowMs() - startMs;
         const code = error instanceof ZooKeeperError ? error.code : ErrorCode.systemError;
-        if (code === ErrorCode.sessionExpired) {
-          const session = sessions.get(record.session);
-          if (session !== undefined && session.expiredAtMs === undefined) session.expiredAtMs = record.returnMs;
-        }
+        // A request refused with SESSIONEXPIRED does not end the session for certain: the leader that marked it
+        // closing can lose its quorum before the closeSession txn commits, and the next leader revives it. Only a
+        // reconnect answered "expired" (the client's 'expired' state, recorded above) says it is gone.
         // Connection loss, expiry and the like say nothing about whether the write happened: maybe applied.
         record.outcome = maybeAppliedErrorCodes.has(code) ? { kind: 'unknown' } : { kind: 'error', code };
       },
@@ -283,6 +282,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     // Which leader established each epoch is one fact for the whole ensemble (the trace records it at the leader).
     establishedEpochs: ensemble.trace.flatMap((t) => (t.event.type === 'established' ? [{ epoch: t.event.epoch, leader: t.event.leader }] : [])),
   }));
+  // A session a leader was expiring when it lost its quorum is revived by the next leader with a fresh
+  // timeout (as in ZooKeeper) and only then expires: let that timeout pass before reading the final tree.
+  await safely('final expiry', async () => {
+    await ensemble.run(6000 + 2 * tickTimeMs);
+  });
   // The ephemerals left in the healed tree, for the cleanup check (no ended session may own one).
   const finalTree = ensemble.leader()?.engine.database.tree;
   const finalEphemerals = finalTree === undefined ? undefined : [...finalTree.sessionsWithEphemerals()].flatMap(([owner, paths]) => [...paths].map((path) => ({ path, owner: owner.toString(16) })));
