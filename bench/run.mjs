@@ -24,6 +24,8 @@ import { formatDuration, formatRate, nowMs } from './lib/measure.mjs';
 const scenarioModules = [
   './scenarios/in-process.mjs',
   './scenarios/storage.mjs',
+  './scenarios/wire.mjs',
+  './scenarios/ensemble.mjs',
   './scenarios/fixtures.mjs',
   './scenarios/transports.mjs',
 ];
@@ -87,7 +89,7 @@ function formatValue(figure, value) {
   if (value === undefined) return '';
   if (figure.kind === 'rate') return `${formatRate(value)}`;
   if (figure.kind === 'time') return formatDuration(value);
-  if (figure.kind === 'ratio') return `${value.toFixed(value >= 10 ? 0 : 1)}×`;
+  if (figure.kind === 'ratio') return `${value.toFixed(value >= 10 ? 0 : value >= 0.1 ? 1 : 2)}×`;
   return String(value);
 }
 
