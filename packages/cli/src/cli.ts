@@ -3,6 +3,7 @@ import { createEnsemble, runMember as runRealMember, startWireServer as startRea
 import { ConfigError } from '@vivarium/store';
 import { parseCliArgs, usage, UsageError, type StartOptions } from './args.ts';
 import { parseJavaProperties } from './java-properties.ts';
+import { writeDynamicConfig } from './dynamic-config-file.ts';
 import { toRunMemberOptions } from './member-options.ts';
 import { toWireServerOptions, type StartWireServer } from './wire-options.ts';
 import { resolveZooCfg, type ReadTextFile, type ZooCfg } from './zoo-cfg.ts';
@@ -86,7 +87,7 @@ async function start(options: StartOptions, io: CliIo): Promise<number> {
   const stopRequested = io.waitForStop();
   const wireOptions = toWireServerOptions(config, { seed: options.seed, log: (line) => io.stderr(`vivarium: ${line}`) });
   if (options.ensembleSize !== undefined) return runEnsemble(options.ensembleSize, wireOptions, stopRequested, io);
-  if (config.ensemble.distributed) return runEnsembleMember(config, wireOptions, stopRequested, io);
+  if (config.ensemble.distributed) return runEnsembleMember(config, wireOptions, stopRequested, io, options.configPath);
   let server;
   try {
     server = await startWireServer(wireOptions);
@@ -162,7 +163,7 @@ async function runEnsemble(size: number, wire: WireServerOptions, stopRequested:
  * A broken invariant inside the member ends the process with exit code 1, as
  * ZooKeeper exits.
  */
-async function runEnsembleMember(config: ZooCfg, wire: WireServerOptions, stopRequested: Promise<string>, io: CliIo): Promise<number> {
+async function runEnsembleMember(config: ZooCfg, wire: WireServerOptions, stopRequested: Promise<string>, io: CliIo, configPath: string | undefined): Promise<number> {
   let failed: (error: unknown) => void = () => undefined;
   const failure = new Promise<'failed'>((resolve) => {
     failed = () => resolve('failed');
@@ -173,6 +174,17 @@ async function runEnsembleMember(config: ZooCfg, wire: WireServerOptions, stopRe
     const mapped = toRunMemberOptions(config, wire);
     for (const notice of mapped.notices) io.stderr(`vivarium: notice: ${notice}`);
     options = { ...mapped.options, onFatal: (error) => failed(error) };
+    if (configPath !== undefined && config.ensemble.reconfigEnabled) {
+      // As ZooKeeper: each committed configuration goes to zoo.cfg.dynamic.<version>, and zoo.cfg points to it.
+      options.onConfigCommitted = (text, version) => {
+        try {
+          const file = writeDynamicConfig(configPath, text, version, io.readTextFile);
+          io.stderr(`vivarium: configuration 0x${version.toString(16)} written to ${file}`);
+        } catch (error) {
+          io.stderr(`vivarium: cannot write the dynamic config file: ${(error as Error).message}`);
+        }
+      };
+    }
     running = await (io.runMember ?? runRealMember)(options);
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -29,5 +29,6 @@ export function toRunMemberOptions(config: ZooCfg, wire: WireServerOptions): { o
     };
   });
   const { clock: _clock, memberId: _memberId, ...rest } = wire;
-  return { options: { ...rest, myId: ensemble.myid, servers, initLimitTicks: ensemble.initLimit, syncLimitTicks: ensemble.syncLimit }, notices };
+  const reconfig = ensemble.reconfigEnabled ? { reconfigEnabled: true } : {};
+  return { options: { ...rest, ...reconfig, myId: ensemble.myid, servers, initLimitTicks: ensemble.initLimit, syncLimitTicks: ensemble.syncLimit }, notices };
 }

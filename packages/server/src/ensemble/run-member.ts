@@ -50,6 +50,11 @@ export interface RunMemberOptions extends Omit<WireServerOptions, 'clock' | 'mem
   peerFrameBytesMax?: number;
   /** Messages queued to one peer before more are dropped. Default 10,000. */
   peerSendQueueMessagesMax?: number;
+  /**
+   * A reconfig committed here (or a newer configuration arrived by sync): `text` is /zookeeper/config
+   * (server lines, then `version=<hex>`). `vivarium start --config` writes the dynamic config file from it.
+   */
+  onConfigCommitted?: (text: string, version: bigint) => void;
   /** The member broke an invariant and is down. Default: log it (the caller decides whether to exit). */
   onFatal?: (error: unknown) => void;
 }
@@ -71,7 +76,7 @@ function integerIn(key: string, value: unknown, min: number, max: number): numbe
 
 export async function runMember(options: RunMemberOptions): Promise<RunningMember> {
   const {
-    myId, servers, initLimitTicks, syncLimitTicks, peerFrameBytesMax, peerSendQueueMessagesMax, onFatal,
+    myId, servers, initLimitTicks, syncLimitTicks, peerFrameBytesMax, peerSendQueueMessagesMax, onFatal, onConfigCommitted,
     clientPort, clientPortAddress, maxClientCnxns, frameBytesMax, outstandingRequestsMax, outputBytesMax, fourLetterWordWhitelist, readOnlyModeEnabled,
     seed, dataDir, dataLogDir, forceSync, snapRetainCount, purgeIntervalHours, log = () => undefined,
     ...engineOptions
@@ -125,6 +130,11 @@ export async function runMember(options: RunMemberOptions): Promise<RunningMembe
       else if (event.type === 'established') log(`member ${myId}: ${event.leader === myId ? 'leading' : `following member ${event.leader}`} in epoch ${event.epoch}`);
       else if (event.type === 'stepDown') log(`member ${myId}: ${event.reason}`);
       else if (event.type === 'sync') log(`member ${myId}: synced member ${event.learner} by ${event.mode} (${event.txns} txns)`);
+      else if (event.type === 'reconfigured') {
+        log(`member ${myId}: configuration 0x${event.version.toString(16)}: participants ${event.voters.join(',')}${event.observers.length > 0 ? `, observers ${event.observers.join(',')}` : ''}`);
+        const data = member.readNode('/zookeeper/config')?.data;
+        if (data !== undefined && data !== null) onConfigCommitted?.(new TextDecoder().decode(data), event.version);
+      }
     },
     onFatal: (error) => {
       log(`member ${myId}: broken invariant, member stopped: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -1,0 +1,152 @@
+/**
+ * reconfig on a multi-process ensemble: three `vivarium start --config zooN.cfg` processes with
+ * reconfigEnabled=true and a super digest. Removing a member commits on the others and each writes
+ * its dynamic config file as ZooKeeper 3.8 does: `zooN.cfg.dynamic.<version hex>` beside zooN.cfg
+ * with the server lines of the new configuration, and zooN.cfg rewritten (no server lines) to point
+ * at it with dynamicConfigFile=. A member restarted from the rewritten zoo.cfg serves the new
+ * configuration. Real processes: every child is SIGKILLed in afterEach; every wait has a deadline.
+ * Runs the built CLI (npm run build).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connectZooKeeper, type ZooKeeperClient } from '@vivarium/client';
+import { freePorts } from '@vivarium/server';
+import { sendFourLetterWord } from '../support/four-letter-word.ts';
+
+const cli = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
+const decoder = new TextDecoder();
+
+interface MemberProcess {
+  id: number;
+  clientPort: number;
+  config: string;
+  child: ChildProcess | undefined;
+  output: string[];
+}
+
+const children: ChildProcess[] = [];
+const clients: ZooKeeperClient[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.close().catch(() => undefined);
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+beforeAll(() => {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" first`);
+});
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function writeConfigs(dir: string): Promise<MemberProcess[]> {
+  const ports = await freePorts(9);
+  const members = [1, 2, 3].map((id) => ({ id, clientPort: ports[id - 1]!, quorumPort: ports[2 + id]!, electionPort: ports[5 + id]!, config: join(dir, `zoo${id}.cfg`), child: undefined, output: [] }));
+  const serverLines = members.map((m) => `server.${m.id}=127.0.0.1:${m.quorumPort}:${m.electionPort};127.0.0.1:${m.clientPort}`).join('\n');
+  for (const m of members) {
+    const dataDir = join(dir, `data${m.id}`);
+    mkdirSync(dataDir);
+    writeFileSync(join(dataDir, 'myid'), `${m.id}\n`);
+    writeFileSync(m.config, [
+      'tickTime=100', 'initLimit=20', 'syncLimit=10', `dataDir=${dataDir}`, `clientPort=${m.clientPort}`, 'clientPortAddress=127.0.0.1',
+      '4lw.commands.whitelist=*', 'reconfigEnabled=true', 'DigestAuthenticationProvider.superDigest=super:D/InIHSb7yEEbrWz8b9l71RjZJU=', serverLines, '',
+    ].join('\n'));
+  }
+  return members;
+}
+
+async function launch(member: MemberProcess): Promise<void> {
+  const child = spawn(process.execPath, [cli, 'start', '--config', member.config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  member.child = child;
+  member.output = [];
+  const collect = (chunk: Buffer): void => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line !== '') member.output.push(line);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  await until(() => member.output.some((line) => line.startsWith('vivarium: serving ')) || child.exitCode !== null, `member ${member.id} to start`, 15_000);
+  if (child.exitCode !== null) throw new Error(`member ${member.id} exited with ${child.exitCode}:\n${member.output.join('\n')}`);
+}
+
+async function stop(member: MemberProcess): Promise<void> {
+  const child = member.child;
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function mode(member: MemberProcess): Promise<string | undefined> {
+  try {
+    return /Mode: (\w+)/.exec(await sendFourLetterWord('127.0.0.1', member.clientPort, 'srvr', { timeoutMs: 2000 }))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+async function connect(member: MemberProcess): Promise<ZooKeeperClient> {
+  const client = await connectZooKeeper(`127.0.0.1:${member.clientPort}`, { sessionTimeoutMs: 10_000, reconnectDelayMs: 50 });
+  clients.push(client);
+  return client;
+}
+
+describe('reconfig on a multi-process ensemble started from zoo.cfg', () => {
+  it('writes zoo.cfg.dynamic.<version> and points zoo.cfg at it; a restarted member serves the new configuration', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vivarium-reconfig-'));
+    dirs.push(dir);
+    const members = await writeConfigs(dir);
+    await Promise.all(members.map((m) => launch(m)));
+    await until(async () => (await Promise.all(members.map((m) => mode(m)))).filter((m) => m === 'leader').length === 1, 'one leader');
+    const modes = await Promise.all(members.map((m) => mode(m)));
+    const leader = members[modes.indexOf('leader')]!;
+    const removed = members.find((m) => m !== leader)!;
+    const kept = members.filter((m) => m !== removed);
+
+    const admin = await connect(leader);
+    await admin.addAuthInfo('digest', 'super:test');
+    const before = decoder.decode((await admin.getData('/zookeeper/config')).data ?? new Uint8Array(0));
+    expect(before.split('\n')).toHaveLength(4);
+    const { data, stat } = await admin.reconfig({ leaving: [removed.id] });
+    const after = decoder.decode(data ?? new Uint8Array(0));
+    const version = stat.mzxid.toString(16);
+    expect(after.split('\n').at(-1)).toBe(`version=${version}`);
+    expect(after).not.toContain(`server.${removed.id}=`);
+    const serverLines = after.split('\n').slice(0, -1).join('\n');
+
+    for (const member of kept) {
+      const dynamicFile = `${member.config}.dynamic.${version}`;
+      await until(() => existsSync(dynamicFile) && readFileSync(member.config, 'utf8').includes('dynamicConfigFile='), `member ${member.id}'s dynamic config file`);
+      expect(readFileSync(dynamicFile, 'utf8')).toBe(serverLines);
+      const zooCfg = readFileSync(member.config, 'utf8');
+      expect(zooCfg).toContain(`\ndynamicConfigFile=${dynamicFile}\n`);
+      expect(zooCfg).not.toMatch(/^server\./m);
+      expect(zooCfg).toContain('reconfigEnabled=true');
+      expect(existsSync(`${member.config}.bak`)).toBe(true);
+    }
+    expect(readdirSync(dir).filter((name) => name.includes('.tmp-'))).toEqual([]);
+
+    // A kept follower restarts from its rewritten zoo.cfg (and the dynamic file) and serves the new configuration.
+    const follower = kept.find((m) => m !== leader)!;
+    await stop(follower);
+    await launch(follower);
+    await until(async () => {
+      const probe = await connect(follower).catch(() => undefined);
+      if (probe === undefined) return false;
+      await probe.sync('/');
+      return decoder.decode((await probe.getData('/zookeeper/config')).data ?? new Uint8Array(0)) === after;
+    }, `member ${follower.id} to serve the new configuration after a restart`);
+    await admin.create('/after-restart', null);
+  }, 90_000);
+});
