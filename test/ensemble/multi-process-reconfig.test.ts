@@ -135,6 +135,9 @@ describe('reconfig on a multi-process ensemble started from zoo.cfg', () => {
       expect(zooCfg).toContain('reconfigEnabled=true');
       expect(existsSync(`${member.config}.bak`)).toBe(true);
     }
+    // As on ZooKeeper 3.8, the removed member writes it too (it committed the configuration that left it out).
+    await until(() => existsSync(`${removed.config}.dynamic.${version}`), `member ${removed.id}'s dynamic config file`);
+    expect(readFileSync(`${removed.config}.dynamic.${version}`, 'utf8')).toBe(serverLines);
     expect(readdirSync(dir).filter((name) => name.includes('.tmp-'))).toEqual([]);
 
     // A kept follower restarts from its rewritten zoo.cfg (and the dynamic file) and serves the new configuration.
@@ -148,5 +151,16 @@ describe('reconfig on a multi-process ensemble started from zoo.cfg', () => {
       return decoder.decode((await probe.getData('/zookeeper/config')).data ?? new Uint8Array(0)) === after;
     }, `member ${follower.id} to serve the new configuration after a restart`);
     await admin.create('/after-restart', null);
+    // Started again from the rewritten zoo.cfg with an empty dataDir (its configuration, version from the file's name, then synced).
+    const fresh = { ...follower, child: undefined, output: [] };
+    await stop(follower);
+    rmSync(join(dir, `data${follower.id}`, 'version-2'), { recursive: true, force: true });
+    await launch(fresh);
+    await until(async () => {
+      const probe = await connect(fresh).catch(() => undefined);
+      if (probe === undefined) return false;
+      await probe.sync('/');
+      return decoder.decode((await probe.getData('/zookeeper/config')).data ?? new Uint8Array(0)) === after && (await probe.exists('/after-restart')) !== null;
+    }, `member ${fresh.id} to serve the new configuration from an empty dataDir`);
   }, 90_000);
 });

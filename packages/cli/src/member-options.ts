@@ -30,5 +30,8 @@ export function toRunMemberOptions(config: ZooCfg, wire: WireServerOptions): { o
   });
   const { clock: _clock, memberId: _memberId, ...rest } = wire;
   const reconfig = ensemble.reconfigEnabled ? { reconfigEnabled: true } : {};
-  return { options: { ...rest, ...reconfig, myId: ensemble.myid, servers, initLimitTicks: ensemble.initLimit, syncLimitTicks: ensemble.syncLimit }, notices };
+  // ZooKeeper takes the configuration's version from the dynamic config file's name (zoo.cfg.dynamic.<hex>).
+  const versionText = /\.dynamic\.([0-9a-f]+)$/i.exec(ensemble.dynamicConfigFile ?? '')?.[1];
+  const version = versionText === undefined ? {} : { configVersion: BigInt(`0x${versionText}`) };
+  return { options: { ...rest, ...reconfig, ...version, myId: ensemble.myid, servers, initLimitTicks: ensemble.initLimit, syncLimitTicks: ensemble.syncLimit }, notices };
 }

@@ -43,6 +43,8 @@ export interface RunMemberOptions extends Omit<WireServerOptions, 'clock' | 'mem
   myId: number;
   /** Every member of the ensemble, this one included. */
   servers: readonly QuorumServer[];
+  /** The configuration's version (ZooKeeper takes it from the dynamic config file's name). Default staticConfigVersion. */
+  configVersion?: bigint;
   /** zoo.cfg initLimit and syncLimit, in ticks. */
   initLimitTicks: number;
   syncLimitTicks: number;
@@ -76,7 +78,7 @@ function integerIn(key: string, value: unknown, min: number, max: number): numbe
 
 export async function runMember(options: RunMemberOptions): Promise<RunningMember> {
   const {
-    myId, servers, initLimitTicks, syncLimitTicks, peerFrameBytesMax, peerSendQueueMessagesMax, onFatal, onConfigCommitted,
+    myId, servers, initLimitTicks, syncLimitTicks, peerFrameBytesMax, peerSendQueueMessagesMax, onFatal, onConfigCommitted, configVersion = staticConfigVersion,
     clientPort, clientPortAddress, maxClientCnxns, frameBytesMax, outstandingRequestsMax, outputBytesMax, fourLetterWordWhitelist, readOnlyModeEnabled,
     seed, dataDir, dataLogDir, forceSync, snapRetainCount, purgeIntervalHours, log = () => undefined,
     ...engineOptions
@@ -111,7 +113,7 @@ export async function runMember(options: RunMemberOptions): Promise<RunningMembe
     engineOptions,
     seed: seed ?? Math.floor(Math.random() * 0x7fffffff),
     storage,
-    ensembleConfig: { text: ensembleConfigText(servers, staticConfigVersion), version: staticConfigVersion },
+    ensembleConfig: { text: ensembleConfigText(servers, configVersion), version: configVersion },
     transport: async () => {
       const transport = await TcpPeerTransport.open({
         myId,
