@@ -188,6 +188,24 @@ describe('reconfig forms', () => {
     expect(configOf(ensemble, 4).split('\n').filter((l) => l.startsWith('server.'))).toEqual([ensemble.serverLine(2), ensemble.serverLine(3), ensemble.serverLine(4, 'observer')]);
   });
 
+  it('re-adds a removed member that kept running (as ZooKeeper 3.8 does): it rejoins and serves the new configuration', async () => {
+    const ensemble = ensembleOf();
+    await ensemble.waitForLeader();
+    const client = await superClient(ensemble, 3);
+    const line = ensemble.serverLine(1);
+    await ensemble.reconfig(client, { leaving: [1] });
+    await ensemble.run(3000);
+    expect(ensemble.member(1).peer.isRemoved).toBe(true);
+    await client.create('/while-removed', null);
+    await ensemble.reconfig(client, { joining: [line] });
+    await ensemble.run(5000);
+    expect(ensemble.configuration).toMatchObject({ voters: [1, 2, 3], observers: [] });
+    expect(ensemble.member(1).peer.isRemoved).toBe(false);
+    expect(ensemble.member(1).state).toBe('following');
+    expect(ensemble.member(1).readNode('/while-removed')).toBeDefined();
+    expect(configOf(ensemble, 1)).toBe(configOf(ensemble, 3));
+  });
+
   it('changes roles by joining with the new role: participant -> observer and back', async () => {
     const ensemble = ensembleOf();
     await ensemble.waitForLeader();
