@@ -118,6 +118,11 @@ describe('reconfig on a multi-process ensemble started from zoo.cfg', () => {
     await admin.addAuthInfo('digest', 'super:test');
     const before = decoder.decode((await admin.getData('/zookeeper/config')).data ?? new Uint8Array(0));
     expect(before.split('\n')).toHaveLength(4);
+    // At startup, as ZooKeeper: the server lines moved to zooN.cfg.dynamic.100000000, zooN.cfg pointing to it.
+    for (const member of members) {
+      expect(readFileSync(`${member.config}.dynamic.100000000`, 'utf8')).toBe(before.split('\n').slice(0, -1).join('\n'));
+      expect(readFileSync(member.config, 'utf8')).toContain(`\ndynamicConfigFile=${member.config}.dynamic.100000000\n`);
+    }
     const { data, stat } = await admin.reconfig({ leaving: [removed.id] });
     const after = decoder.decode(data ?? new Uint8Array(0));
     const version = stat.mzxid.toString(16);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createEnsemble, runMember as runRealMember, startWireServer as startRealWireServer, type RunMemberOptions, type RunningMember, type WireServerOptions } from '@vivarium/server';
+import { createEnsemble, ensembleConfigText, staticConfigVersion, runMember as runRealMember, startWireServer as startRealWireServer, type RunMemberOptions, type RunningMember, type WireServerOptions } from '@vivarium/server';
 import { ConfigError } from '@vivarium/store';
 import { parseCliArgs, usage, UsageError, type StartOptions } from './args.ts';
 import { parseJavaProperties } from './java-properties.ts';
@@ -186,6 +186,10 @@ async function runEnsembleMember(config: ZooCfg, wire: WireServerOptions, stopRe
       };
     }
     running = await (io.runMember ?? runRealMember)(options);
+    if (options.onConfigCommitted !== undefined && config.ensemble.dynamicConfigFile === undefined) {
+      // ZooKeeper, started with reconfigEnabled from server.N lines in zoo.cfg, moves them to zoo.cfg.dynamic.100000000 at once.
+      options.onConfigCommitted(ensembleConfigText(options.servers, options.configVersion ?? staticConfigVersion), options.configVersion ?? staticConfigVersion);
+    }
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr(`vivarium: bad configuration: ${error.message}`);

@@ -13,8 +13,8 @@ import { basename, dirname, join, resolve } from 'node:path';
  * Differences from ZooKeeper, on purpose: zoo.cfg keeps its other lines in their
  * order (ZooKeeper writes them in hash order) and keeps clientPort and
  * clientPortAddress (ZooKeeper drops them when the server lines carry the client
- * address); nothing is written at startup (ZooKeeper writes
- * `zoo.cfg.dynamic.100000000` as soon as it starts with reconfigEnabled).
+ * address). As ZooKeeper, a member started with reconfigEnabled from server.N
+ * lines in zoo.cfg writes `zoo.cfg.dynamic.100000000` at once (see cli.ts).
  */
 export function dynamicConfigFileName(configPath: string, version: bigint): string {
   return join(dirname(resolve(configPath)), `${basename(configPath)}.dynamic.${version.toString(16)}`);

@@ -10,7 +10,7 @@ export { listenForClients, type ClientListener, type ClientListenerOptions } fro
 export { FileStorage, fileStorageDefaults, type FileStorageOptions, type FileStorageStats } from './storage/file-storage.ts';
 export { StorageCorruptionError, StorageFormatError, storageFormatVersion } from './storage/storage-format.ts';
 export { QuorumMember, type MemberInspection, type NodeView, type QuorumMemberOptions } from './ensemble/quorum-member.ts';
-export { runMember, type QuorumServer, type RunMemberOptions, type RunningMember } from './ensemble/run-member.ts';
+export { ensembleConfigText, runMember, staticConfigVersion, type QuorumServer, type RunMemberOptions, type RunningMember } from './ensemble/run-member.ts';
 export { treeDigest } from './ensemble/tree-digest.ts';
 export { RealtimeEnsemble, RealtimeMember, type MemberHost, type MemberStatus, type RealtimeClientOptions, type RealtimeEnsembleOptions } from './ensemble/realtime-ensemble.ts';
 export { freePorts } from './ensemble/free-ports.ts';
