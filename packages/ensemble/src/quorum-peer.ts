@@ -59,6 +59,9 @@ interface Proposal {
 type LeaderPhase = 'discovery' | 'synchronisation' | 'broadcast';
 type LearnerPhase = 'discovery' | 'synchronisation' | 'broadcast';
 
+/** Messages only a learner sends to its leader. */
+const learnerOnlyMessages: ReadonlySet<PeerMessage['type']> = new Set(['followerInfo', 'ackEpoch', 'ackNewLeader', 'ack', 'forward', 'syncRequest', 'revalidate']);
+
 /** What happened, for tests and traces: every state change a member goes through. */
 export type PeerEvent =
   | { type: 'state'; state: PeerState; round: number }
@@ -609,6 +612,9 @@ export class QuorumPeer implements WriteCoordinator {
 
   private onLearnerMessage(from: number, message: PeerMessage): void {
     if (from !== this.leaderId) return;
+    // Only what a leader sends counts as hearing from the leader: a learner's message from "our leader" means it
+    // is not leading (two members that each followed the other kept each other alive this way; seed 103394).
+    if (learnerOnlyMessages.has(message.type)) return;
     this.lastHeardFromLeaderTick = this.tickCount;
     switch (message.type) {
       case 'leaderInfo': {

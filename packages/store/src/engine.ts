@@ -432,10 +432,8 @@ export class Engine implements ManualClockListener, WriteCoordinator {
     if (role === 'leader' || role === 'standalone') {
       // A new leader owns every session now, each with a fresh full timeout (as ZooKeeper's leader re-tracks them).
       const now = this.clock.nowMs();
-      for (const session of this.database.sessions.values()) {
-        if (this.sessions.get(session.sessionId) === undefined) this.sessions.track(session.sessionId, session.timeoutMs, now);
-        else this.sessions.touch(session.sessionId, now);
-      }
+      // A close this member began in an earlier term but never committed is undone: the session is in the database.
+      for (const session of this.database.sessions.values()) this.sessions.reset(session.sessionId, session.timeoutMs, now);
     }
   }
 

@@ -54,6 +54,20 @@ export class SessionTracker {
     if (session !== undefined) session.timeoutMs = timeoutMs;
   }
 
+  /**
+   * Track a session afresh: live, not closing, a full timeout from now. A new leader does this for every
+   * session in its database (ZooKeeper builds a new tracker), undoing a close its previous term never committed.
+   */
+  reset(sessionId: bigint, timeoutMs: number, nowMs: number): void {
+    const session = this.live.get(sessionId);
+    if (session === undefined) {
+      this.track(sessionId, timeoutMs, nowMs);
+      return;
+    }
+    session.closing = false;
+    this.expiry.update(sessionId, nowMs, session.timeoutMs);
+  }
+
   setClosing(sessionId: bigint): void {
     const session = this.live.get(sessionId);
     if (session === undefined) return;
