@@ -31,7 +31,8 @@ export type PeerMessage =
   | { type: 'syncRequest'; requestId: number }
   | { type: 'syncReply'; requestId: number }
   | { type: 'ping'; touched: bigint[] }
-  | { type: 'revalidate'; sessionId: bigint };
+  | { type: 'revalidate'; sessionId: bigint; requestId: number }
+  | { type: 'revalidated'; requestId: number; valid: boolean };
 
 /** How a learner is brought up to date (ZooKeeper's LearnerHandler.syncFollower). */
 export type SyncMode = 'diff' | 'truncDiff' | 'trunc' | 'snap';

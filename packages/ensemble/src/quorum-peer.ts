@@ -396,19 +396,32 @@ export class QuorumPeer implements WriteCoordinator {
       case 'ping':
         for (const sessionId of message.touched) this.engine.touchRemoteSession(sessionId);
         return;
-      case 'revalidate':
-        this.sessionOwners.set(message.sessionId, from);
-        this.engine.touchRemoteSession(message.sessionId);
+      case 'revalidate': {
+        if (learner === undefined || !learner.syncSent) return;
+        const valid = this.engine.isSessionLive(message.sessionId);
+        if (valid) {
+          this.sessionOwners.set(message.sessionId, from);
+          this.engine.touchRemoteSession(message.sessionId);
+        }
+        this.send(from, { type: 'revalidated', requestId: message.requestId, valid });
         return;
+      }
       default:
         return;
     }
   }
 
-  /** WriteCoordinator: a client reattached at this member, which owns its session from now on. */
-  sessionMovedHere(sessionId: bigint): void {
-    if (this.stateValue === 'leading') this.sessionOwners.set(sessionId, this.config.myId);
-    else if (this.leaderId !== undefined && this.learnerPhase === 'broadcast') this.send(this.leaderId, { type: 'revalidate', sessionId });
+  /** WriteCoordinator: a client reattaching here; the leader decides and records this member as the owner. */
+  revalidate(sessionId: bigint, requestId: number): void {
+    if (this.stateValue === 'leading') {
+      const valid = this.engine.isSessionLive(sessionId);
+      if (valid) this.sessionOwners.set(sessionId, this.config.myId);
+      this.engine.completeRevalidation(requestId, valid);
+    } else if (this.leaderId !== undefined && this.learnerPhase === 'broadcast') {
+      this.send(this.leaderId, { type: 'revalidate', sessionId, requestId });
+    } else {
+      this.engine.completeRevalidation(requestId, false);
+    }
   }
 
   /** Discovery: a quorum of voters (this leader included) reported their accepted epochs. */
@@ -673,6 +686,9 @@ export class QuorumPeer implements WriteCoordinator {
       }
       case 'syncReply':
         this.engine.completeSync(message.requestId);
+        return;
+      case 'revalidated':
+        this.engine.completeRevalidation(message.requestId, message.valid);
         return;
       case 'ping':
         this.send(from, { type: 'ping', touched: this.engine.drainTouchedSessions() });

@@ -205,7 +205,8 @@ export type PeerMessageRecord =
   | { type: 'syncRequest'; requestId: number }
   | { type: 'syncReply'; requestId: number }
   | { type: 'ping'; touched: bigint[] }
-  | { type: 'revalidate'; sessionId: bigint };
+  | { type: 'revalidate'; sessionId: bigint; requestId: number }
+  | { type: 'revalidated'; requestId: number; valid: boolean };
 
 /** The ensemble's Envelope: the message and its link stamps (sequence, incarnations, learner connection), each written only when present. */
 export interface EnvelopeRecord {
@@ -534,7 +535,7 @@ function snapshotTuple(snapshot: SnapshotRecord): unknown[] {
 
 const peerCode = {
   vote: 1, followerInfo: 2, leaderInfo: 3, ackEpoch: 4, sync: 5, newLeader: 6, ackNewLeader: 7, upToDate: 8,
-  proposal: 9, ack: 10, commit: 11, inform: 12, forward: 13, syncRequest: 14, syncReply: 15, ping: 16, revalidate: 17,
+  proposal: 9, ack: 10, commit: 11, inform: 12, forward: 13, syncRequest: 14, syncReply: 15, ping: 16, revalidate: 17, revalidated: 18,
 } as const;
 const peerStates: readonly PeerStateRecord[] = ['looking', 'following', 'leading', 'observing'];
 const syncModes: readonly SyncModeRecord[] = ['diff', 'truncDiff', 'trunc', 'snap'];
@@ -613,7 +614,9 @@ function peerMessageTuple(message: PeerMessageRecord): unknown[] {
     case 'ping':
       return [peerCode.ping, message.touched.map((id) => big('touched', id))];
     case 'revalidate':
-      return [peerCode.revalidate, big('sessionId', message.sessionId)];
+      return [peerCode.revalidate, big('sessionId', message.sessionId), int('requestId', message.requestId)];
+    case 'revalidated':
+      return [peerCode.revalidated, int('requestId', message.requestId), message.valid];
   }
 }
 
@@ -976,8 +979,14 @@ function peerMessageOf(items: unknown[]): PeerMessageRecord {
       return { type: 'syncReply', requestId: fields('syncReply', 2).int() };
     case peerCode.ping:
       return { type: 'ping', touched: fields('ping', 2).bigs() };
-    case peerCode.revalidate:
-      return { type: 'revalidate', sessionId: fields('revalidate', 2).big() };
+    case peerCode.revalidate: {
+      const r = fields('revalidate', 3);
+      return { type: 'revalidate', sessionId: r.big(), requestId: r.int() };
+    }
+    case peerCode.revalidated: {
+      const r = fields('revalidated', 3);
+      return { type: 'revalidated', requestId: r.int(), valid: r.bool() };
+    }
     default:
       throw new MemberCodecError('malformed', `peer message: unknown type code ${String(code)}`);
   }

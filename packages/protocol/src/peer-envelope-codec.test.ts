@@ -101,7 +101,8 @@ const message: fc.Arbitrary<PeerMessageRecord> = fc.oneof(
   rec({ type: fc.constant('syncRequest' as const), requestId: arb.safeLong }),
   rec({ type: fc.constant('syncReply' as const), requestId: arb.safeLong }),
   rec({ type: fc.constant('ping' as const), touched: fc.array(long, { maxLength: 5 }) }),
-  rec({ type: fc.constant('revalidate' as const), sessionId: long }),
+  rec({ type: fc.constant('revalidate' as const), sessionId: long, requestId: arb.safeLong }),
+  rec({ type: fc.constant('revalidated' as const), requestId: arb.safeLong, valid: fc.boolean() }),
 );
 const envelope: fc.Arbitrary<EnvelopeRecord> = fc.record(
   {

@@ -64,7 +64,8 @@ type LocalPending =
   | { kind: 'closeSession'; connectionId: ConnectionId; xid: number }
   | { kind: 'sync'; connectionId: ConnectionId; xid: number; path: string }
   | { kind: 'fail'; connectionId: ConnectionId; xid: number; requestType: number }
-  | { kind: 'reconfig'; connectionId: ConnectionId; xid: number };
+  | { kind: 'reconfig'; connectionId: ConnectionId; xid: number }
+  | { kind: 'revalidate'; connectionId: ConnectionId; timeoutMs: number; readOnly: boolean | undefined };
 
 /** What this member does in its ensemble; standalone is its own leader. */
 export type EngineRole = 'standalone' | 'leader' | 'follower' | 'observer';
@@ -273,11 +274,16 @@ export class Engine implements ManualClockListener, WriteCoordinator {
         });
         this.close(connection, 'invalidSession');
       } else {
-        this.sessions.setSessionTimeout(request.sessionId, timeoutMs);
-        this.touchSession(request.sessionId);
         this.attach(connection, request.sessionId);
-        this.coordinator.sessionMovedHere?.(request.sessionId);
-        this.send(connection, { kind: 'connected', response: { protocolVersion: 0, timeOutMs: timeoutMs, sessionId: request.sessionId, passwd: record.passwd, readOnly } });
+        if (this.coordinator.revalidate === undefined) {
+          this.sessions.setSessionTimeout(request.sessionId, timeoutMs);
+          this.touchSession(request.sessionId);
+          this.send(connection, { kind: 'connected', response: { protocolVersion: 0, timeOutMs: timeoutMs, sessionId: request.sessionId, passwd: record.passwd, readOnly } });
+        } else {
+          // In a quorum the leader decides and records the move before the client hears anything.
+          const requestId = this.awaitLocal(connection, { kind: 'revalidate', connectionId: connection.id, timeoutMs, readOnly });
+          this.coordinator.revalidate(request.sessionId, requestId);
+        }
       }
     }
     this.flush();
@@ -341,7 +347,7 @@ export class Engine implements ManualClockListener, WriteCoordinator {
   private awaitLocal(connection: Connection, pending: LocalPending): number {
     const requestId = this.nextRequestId++;
     this.pendingLocal.set(requestId, pending);
-    if (pending.kind === 'createSession' || pending.kind === 'closeSession') connection.waitingFor = requestId;
+    if (pending.kind === 'createSession' || pending.kind === 'closeSession' || pending.kind === 'revalidate') connection.waitingFor = requestId;
     else connection.writesSubmitted++;
     return requestId;
   }
@@ -576,6 +582,34 @@ export class Engine implements ManualClockListener, WriteCoordinator {
 
   submitSync(requestId: number): void {
     this.completeSync(requestId);
+  }
+
+  /** Whether a session is alive and not closing here (the leader answers REVALIDATE with this). */
+  isSessionLive(sessionId: bigint): boolean {
+    const live = this.sessions.get(sessionId);
+    return live !== undefined && !live.closing && this.database.sessions.has(sessionId);
+  }
+
+  /** The leader's answer to a reattach: connect the client, or tell it the session is gone. */
+  completeRevalidation(requestId: number, valid: boolean): void {
+    const pending = this.pendingLocal.get(requestId);
+    if (pending?.kind !== 'revalidate') return;
+    this.pendingLocal.delete(requestId);
+    const connection = this.connections.get(pending.connectionId);
+    if (connection === undefined || connection.sessionId === undefined) return;
+    connection.waitingFor = undefined;
+    const sessionId = connection.sessionId;
+    const record = this.database.sessions.get(sessionId);
+    if (!valid || record === undefined) {
+      this.send(connection, { kind: 'connected', response: { protocolVersion: 0, timeOutMs: 0, sessionId: 0n, passwd: new Uint8Array(passwordBytes), readOnly: pending.readOnly } });
+      this.close(connection, 'invalidSession');
+    } else {
+      this.sessions.setSessionTimeout(sessionId, pending.timeoutMs);
+      this.touchSession(sessionId);
+      this.send(connection, { kind: 'connected', response: { protocolVersion: 0, timeOutMs: pending.timeoutMs, sessionId, passwd: record.passwd, readOnly: pending.readOnly } });
+      this.drainQueue(connection);
+    }
+    this.flush();
   }
 
   /** A sync this member asked the leader for is done: answer the client. */

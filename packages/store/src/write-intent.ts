@@ -35,8 +35,12 @@ export interface WriteCoordinator {
   submitWrite(intent: WriteIntent): void;
   /** A client's sync: call engine.completeSync(requestId) once this member has caught up with the leader. */
   submitSync(requestId: number): void;
-  /** A client reattached here: this member owns the session now (ZooKeeper's REVALIDATE). */
-  sessionMovedHere?(sessionId: bigint): void;
+  /**
+   * A client is reattaching here: ask the leader whether the session is alive, and make this member its
+   * owner (ZooKeeper's REVALIDATE). Answer with engine.completeRevalidation(requestId, valid). The client is
+   * told only after the leader recorded the move, so no earlier message can undo it.
+   */
+  revalidate?(sessionId: bigint, requestId: number): void;
   /**
    * The leader only: whether a quorum of `voters` is connected and synced with it (this leader
    * counted when it is one of them), as ZooKeeper's Leader.isQuorumSynced checks a new configuration.
