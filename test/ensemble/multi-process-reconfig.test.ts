@@ -1,3 +1,4 @@
+import { ZooKeeperError } from '@vivarium/protocol';
 /**
  * reconfig on a multi-process ensemble: three `vivarium start --config zooN.cfg` processes with
  * reconfigEnabled=true and a super digest. Removing a member commits on the others and each writes
@@ -108,7 +109,12 @@ describe('reconfig on a multi-process ensemble started from zoo.cfg', () => {
     dirs.push(dir);
     const members = await writeConfigs(dir);
     await Promise.all(members.map((m) => launch(m)));
-    await until(async () => (await Promise.all(members.map((m) => mode(m)))).filter((m) => m === 'leader').length === 1, 'one leader');
+    // Every member synced, not just a leader elected: a reconfig needs a synced quorum of the new configuration
+    // (the kept member may still be syncing right after the election, and ZooKeeper would answer -13 too).
+    await until(async () => {
+      const roles = await Promise.all(members.map((m) => mode(m)));
+      return roles.filter((m) => m === 'leader').length === 1 && roles.every((m) => m === 'leader' || m === 'follower');
+    }, 'one leader and every member synced');
     const modes = await Promise.all(members.map((m) => mode(m)));
     const leader = members[modes.indexOf('leader')]!;
     const removed = members.find((m) => m !== leader)!;
@@ -123,7 +129,19 @@ describe('reconfig on a multi-process ensemble started from zoo.cfg', () => {
       expect(readFileSync(`${member.config}.dynamic.100000000`, 'utf8')).toBe(before.split('\n').slice(0, -1).join('\n'));
       expect(readFileSync(member.config, 'utf8')).toContain(`\ndynamicConfigFile=${member.config}.dynamic.100000000\n`);
     }
-    const { data, stat } = await admin.reconfig({ leaving: [removed.id] });
+    // A member can say "follower" just before it finishes syncing; like an operator, retry while the new
+    // configuration has no synced quorum yet (NEWCONFIGNOQUORUM, -13), within a deadline.
+    const deadline = Date.now() + 15_000;
+    let answer: Awaited<ReturnType<ZooKeeperClient['reconfig']>> | undefined;
+    while (answer === undefined) {
+      try {
+        answer = await admin.reconfig({ leaving: [removed.id] });
+      } catch (error) {
+        if (!(error instanceof ZooKeeperError && error.code === -13) || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    const { data, stat } = answer;
     const after = decoder.decode(data ?? new Uint8Array(0));
     const version = stat.mzxid.toString(16);
     expect(after.split('\n').at(-1)).toBe(`version=${version}`);
