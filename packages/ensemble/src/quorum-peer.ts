@@ -765,6 +765,15 @@ export class QuorumPeer implements WriteCoordinator {
     return true;
   }
 
+  /**
+   * The connection to `peer` closed: its process died and the kernel closed its sockets, so unlike a
+   * partition (silence, noticed after syncLimit ticks) a follower of it steps down at once, and a leader drops it.
+   */
+  linkClosed(peer: number): void {
+    this.connectionBroken(peer, 'connection closed');
+    this.expectedSeq.delete(peer);
+  }
+
   private connectionBroken(peer: number, reason: string): void {
     if ((this.stateValue === 'following' || this.stateValue === 'observing') && peer === this.leaderId) {
       this.stepDown(`connection to leader ${peer} broken: ${reason}`);

@@ -147,6 +147,8 @@ export class EnsembleMember {
 
   private down(): void {
     this.ensemble.detach(this);
+    // A stopped or killed process's sockets close: its peers notice at once (a partition is silence instead).
+    this.ensemble.linksClosed(this.id);
     this.unsubscribeEngine?.();
     this.engineValue?.close();
     this.engineValue = undefined;
@@ -312,6 +314,18 @@ export class Ensemble {
 
   detach(member: EnsembleMember): void {
     this.network.detach(member.id);
+  }
+
+  /** Tell every running member its connection to `id` closed (the member's process stopped or died). */
+  linksClosed(id: number): void {
+    for (const other of this.members) {
+      if (other.id === id || !other.isRunning) continue;
+      // Only a member that could still reach it had a connection to lose.
+      if (!this.network.canReach(other.id, id)) continue;
+      other.peer.linkClosed(id);
+      this.collectEvents(other);
+    }
+    this.schedulePump();
   }
 
   subscribeEngine(engine: Engine): () => void {
@@ -602,6 +616,10 @@ export class Ensemble {
   }
 
   /** Record a member's peer events into the trace and check one leader per epoch as they happen. */
+  collectEvents(member: EnsembleMember): void {
+    this.collect(member);
+  }
+
   private collect(member: EnsembleMember): void {
     for (const event of member.peer.drainEvents()) {
       this.trace.push({ member: member.id, atMs: this.clock.nowMs(), event });
