@@ -34,6 +34,11 @@ export function timeFigure(id, label, phase, extra = {}) {
   };
 }
 
+/** A time per run that covers `phase.items` items, with the median time per item beside it. */
+export function perItemTimeFigure(id, label, phase, extra = {}) {
+  return timeFigure(id, label, phase, { perItemMs: phase.ms.median / phase.items, ...extra });
+}
+
 /** A ratio of two medians measured in the same run. */
 export function ratioFigure(id, label, numerator, denominator) {
   return { id, label, kind: 'ratio', unit: '×', median: numerator / denominator };

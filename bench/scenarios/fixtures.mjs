@@ -12,6 +12,7 @@
 // The real ZooKeeper side (one JVM; three JVMs) is measured in ensemble/startup-failover,
 // with the same tickTime (200 ms) used here for the failovers. See bench/README.md.
 import { createEnsemble, createServer, ErrorCode, ZooKeeperError } from '@vivarium/testing';
+import { timeFigure } from '../lib/figures.mjs';
 import { measure, nowMs } from '../lib/measure.mjs';
 
 /** The same tickTime as ensemble/startup-failover, so failover figures compare. */
@@ -22,11 +23,6 @@ function sizes(full) {
   return full
     ? { servers: 1000, ensembles: 200, workerEnsembles: 10, manualFailovers: 50, systemFailovers: 3 }
     : { servers: 200, ensembles: 40, workerEnsembles: 3, manualFailovers: 10, systemFailovers: 1 };
-}
-
-/** A time figure from per-run values (ms): median, min and max over the runs. */
-function timeFigure(id, label, { items, ms }) {
-  return { id, label, kind: 'time', unit: 'ms', items, median: ms.median, min: ms.min, max: ms.max, samples: ms.samples };
 }
 
 function check(condition, message) {

@@ -7,6 +7,7 @@
 import { OpCode, Perm, Xid } from '@vivarium/protocol';
 import { Engine, ManualClock, SeededRandom } from '@vivarium/store';
 import { createServer } from '@vivarium/server';
+import { perItemTimeFigure, rateFigure, ratioFigure } from '../lib/figures.mjs';
 import { formatDuration, formatRate, measure, timeMs, timeSyncMs } from '../lib/measure.mjs';
 
 const openAcl = [{ perms: Perm.all, id: { scheme: 'world', id: 'anyone' } }];
@@ -167,42 +168,6 @@ function floorRun(n) {
 
 const opNames = ['create', 'getData', 'setData', 'delete', 'multi'];
 
-function rateFigure(id, label, phase, extra = {}) {
-  return {
-    id,
-    label,
-    kind: 'rate',
-    unit: extra.unit ?? 'ops/s',
-    items: phase.items,
-    median: phase.rate.median,
-    min: phase.rate.min,
-    max: phase.rate.max,
-    perItemMs: phase.ms.median / phase.items,
-    samples: phase.rate.samples,
-    ...extra,
-  };
-}
-
-function timeFigure(id, label, phase, extra = {}) {
-  return {
-    id,
-    label,
-    kind: 'time',
-    unit: 'ms',
-    items: phase.items,
-    median: phase.ms.median,
-    min: phase.ms.min,
-    max: phase.ms.max,
-    perItemMs: phase.ms.median / phase.items,
-    samples: phase.ms.samples,
-    ...extra,
-  };
-}
-
-function ratioFigure(id, label, numerator, denominator) {
-  return { id, label, kind: 'ratio', unit: '×', median: numerator / denominator };
-}
-
 const opsScenario = {
   name: 'in-process/ops',
   title: 'In-process ops/s: Engine direct vs the promise client, against the Map.set floor',
@@ -334,7 +299,7 @@ const sessionsScenario = {
         rateFigure('sessions.touch', 'touches (ping on a live session, deadline moves a bucket)', result.touch, { unit: 'touches/s' }),
         rateFigure('sessions.churnClose', 'churn: closeSession', result.churnClose, { unit: 'closes/s' }),
         rateFigure('sessions.churnOpen', 'churn: new session', result.churnOpen, { unit: 'sessions/s' }),
-        timeFigure('sessions.expireAll', `expire all ${n} sessions in one clock advance`, result.expire),
+        perItemTimeFigure('sessions.expireAll', `expire all ${n} sessions in one clock advance`, result.expire),
       ],
       notes: [
         `${n} sessions on their own connections (timeout ${sessionTimeoutMs} ms, tickTime 2000 ms), Engine on a ManualClock (clock.subscribe(engine)).`,
@@ -380,7 +345,7 @@ const fanoutScenario = {
     engine.close();
     return {
       figures: [
-        timeFigure('fanout.setData', `one setData fanned out to ${n} watchers`, result.setData, { perItemLabel: 'per watcher' }),
+        perItemTimeFigure('fanout.setData', `one setData fanned out to ${n} watchers`, result.setData, { perItemLabel: 'per watcher' }),
         rateFigure('fanout.setDataRate', 'fan-out rate (events built and delivered)', result.setData, { unit: 'events/s' }),
         rateFigure('fanout.register', 'watch registration (getData, watch: true)', result.register, { unit: 'ops/s' }),
       ],

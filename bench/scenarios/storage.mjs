@@ -14,6 +14,7 @@ import zookeeper from 'node-zookeeper-client';
 import { OpCode } from '@vivarium/protocol';
 import { FileStorage } from '@vivarium/server';
 import { Database, Engine, ManualClock, SeededRandom } from '@vivarium/store';
+import { perItemTimeFigure, rateFigure, ratioFigure } from '../lib/figures.mjs';
 import { measure, nowMs, timeSyncMs } from '../lib/measure.mjs';
 
 const openAcl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
@@ -56,18 +57,6 @@ function treePaths(n) {
     children.push(`/bench/p${Math.floor(i / 1000)}/n${i % 1000}`);
   }
   return { parents, children };
-}
-
-function rateFigure(id, label, phase, extra = {}) {
-  return { id, label, kind: 'rate', unit: 'ops/s', items: phase.items, median: phase.rate.median, min: phase.rate.min, max: phase.rate.max, perItemMs: phase.ms.median / phase.items, samples: phase.rate.samples, ...extra };
-}
-
-function timeFigure(id, label, phase, extra = {}) {
-  return { id, label, kind: 'time', unit: 'ms', items: phase.items, median: phase.ms.median, min: phase.ms.min, max: phase.ms.max, perItemMs: phase.ms.median / phase.items, samples: phase.ms.samples, ...extra };
-}
-
-function ratioFigure(id, label, numerator, denominator) {
-  return { id, label, kind: 'ratio', unit: '×', median: numerator / denominator };
 }
 
 // ------------------------------------------------------------------ storage/writes
@@ -223,7 +212,7 @@ async function snapshotScenario(ctx) {
         },
       });
       replayFigures = [
-        timeFigure('snapshot.replay', `restart replaying a log of ${txns} txns (no snapshot)`, replay.replay, { perItemLabel: 'per txn' }),
+        perItemTimeFigure('snapshot.replay', `restart replaying a log of ${txns} txns (no snapshot)`, replay.replay, { perItemLabel: 'per txn' }),
         ratioFigure('snapshot.ratio.replayVsSnapshot', 'restart: log replay time / snapshot restore time (same tree)', replay.replay.ms.median, restore.restart.ms.median),
       ];
     } finally {
@@ -231,11 +220,11 @@ async function snapshotScenario(ctx) {
     }
     return {
       figures: [
-        timeFigure('snapshot.toSnapshot', `Database.toSnapshot(), ${nodeCount} znodes`, write.toSnapshot, { perItemLabel: 'per znode' }),
-        timeFigure('snapshot.write', `saveSnapshot: encode, CRC, write, fdatasync, rename (${(fileBytes / 2 ** 20).toFixed(1)} MiB)`, write.write, { perItemLabel: 'per znode' }),
-        timeFigure('snapshot.read', 'recover(): read, check and decode the snapshot file', restore.read, { perItemLabel: 'per znode' }),
-        timeFigure('snapshot.rebuild', 'Database.fromSnapshot: rebuild the tree', restore.rebuild, { perItemLabel: 'per znode' }),
-        timeFigure('snapshot.restart', 'restore: new Engine on FileStorage (read + rebuild + sessions)', restore.restart, { perItemLabel: 'per znode' }),
+        perItemTimeFigure('snapshot.toSnapshot', `Database.toSnapshot(), ${nodeCount} znodes`, write.toSnapshot, { perItemLabel: 'per znode' }),
+        perItemTimeFigure('snapshot.write', `saveSnapshot: encode, CRC, write, fdatasync, rename (${(fileBytes / 2 ** 20).toFixed(1)} MiB)`, write.write, { perItemLabel: 'per znode' }),
+        perItemTimeFigure('snapshot.read', 'recover(): read, check and decode the snapshot file', restore.read, { perItemLabel: 'per znode' }),
+        perItemTimeFigure('snapshot.rebuild', 'Database.fromSnapshot: rebuild the tree', restore.rebuild, { perItemLabel: 'per znode' }),
+        perItemTimeFigure('snapshot.restart', 'restore: new Engine on FileStorage (read + rebuild + sessions)', restore.restart, { perItemLabel: 'per znode' }),
         ...replayFigures,
       ],
       notes: [
@@ -396,8 +385,8 @@ async function restartScenario(ctx) {
   }
   return {
     figures: [
-      timeFigure('restart.vivarium', `Vivarium: process start to serving, ${n} znodes (vivarium start --config)`, results.vivarium.restart, { perItemLabel: 'per znode' }),
-      timeFigure('restart.zookeeper', `ZooKeeper 3.8.0: process start to serving, ${n} znodes (ZooKeeperServerMain)`, results.zookeeper.restart, { perItemLabel: 'per znode' }),
+      perItemTimeFigure('restart.vivarium', `Vivarium: process start to serving, ${n} znodes (vivarium start --config)`, results.vivarium.restart, { perItemLabel: 'per znode' }),
+      perItemTimeFigure('restart.zookeeper', `ZooKeeper 3.8.0: process start to serving, ${n} znodes (ZooKeeperServerMain)`, results.zookeeper.restart, { perItemLabel: 'per znode' }),
       ratioFigure('restart.ratio', 'restart: Vivarium time / ZooKeeper time', results.vivarium.restart.ms.median, results.zookeeper.restart.ms.median),
     ],
     notes: [

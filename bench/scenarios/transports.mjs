@@ -23,6 +23,7 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import zookeeper from 'node-zookeeper-client';
 import { createEnsemble, freePorts } from '@vivarium/server';
+import { rateFigure, ratioFigure, timeFigure } from '../lib/figures.mjs';
 import { formatDuration, formatRate, measure } from '../lib/measure.mjs';
 
 const cli = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
@@ -230,18 +231,18 @@ function report(results, { writeOps, latencyOps }) {
     const r = results[transport];
     const t = `${titles[transport]}`;
     figures.push(
-      { id: `${transport}.create`, label: `${t}: creates, ${depth} in flight over ${sessions} sessions`, kind: 'rate', unit: 'ops/s', items: writeOps, median: r.create.rate.median, min: r.create.rate.min, max: r.create.rate.max, perItemMs: r.create.ms.median / writeOps, samples: r.create.rate.samples },
-      { id: `${transport}.delete`, label: `${t}: deletes, ${depth} in flight over ${sessions} sessions`, kind: 'rate', unit: 'ops/s', items: writeOps, median: r.delete.rate.median, min: r.delete.rate.min, max: r.delete.rate.max, perItemMs: r.delete.ms.median / writeOps, samples: r.delete.rate.samples },
-      { id: `${transport}.setDataP50`, label: `${t}: commit latency, setData one at a time, p50`, kind: 'time', unit: 'ms', median: r.setDataP50.ms.median, min: r.setDataP50.ms.min, max: r.setDataP50.ms.max, samples: r.setDataP50.ms.samples },
-      { id: `${transport}.setDataP99`, label: `${t}: commit latency, setData one at a time, p99`, kind: 'time', unit: 'ms', median: r.setDataP99.ms.median, min: r.setDataP99.ms.min, max: r.setDataP99.ms.max, samples: r.setDataP99.ms.samples },
+      rateFigure(`${transport}.create`, `${t}: creates, ${depth} in flight over ${sessions} sessions`, { ...r.create, items: writeOps }),
+      rateFigure(`${transport}.delete`, `${t}: deletes, ${depth} in flight over ${sessions} sessions`, { ...r.delete, items: writeOps }),
+      timeFigure(`${transport}.setDataP50`, `${t}: commit latency, setData one at a time, p50`, r.setDataP50),
+      timeFigure(`${transport}.setDataP99`, `${t}: commit latency, setData one at a time, p99`, r.setDataP99),
     );
   }
   const base = results.memory;
   for (const transport of transports.slice(1)) {
     const r = results[transport];
     figures.push(
-      { id: `ratio.create.${transport}`, label: `creates/s, ${transport} / memory`, kind: 'ratio', unit: '×', median: r.create.rate.median / base.create.rate.median },
-      { id: `ratio.setDataP50.${transport}`, label: `commit latency p50, ${transport} / memory`, kind: 'ratio', unit: '×', median: r.setDataP50.ms.median / base.setDataP50.ms.median },
+      ratioFigure(`ratio.create.${transport}`, `creates/s, ${transport} / memory`, r.create.rate.median, base.create.rate.median),
+      ratioFigure(`ratio.setDataP50.${transport}`, `commit latency p50, ${transport} / memory`, r.setDataP50.ms.median, base.setDataP50.ms.median),
     );
   }
   const ratio = (value) => `${value.toFixed(value >= 10 ? 0 : 2)}×`;
