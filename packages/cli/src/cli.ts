@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createEnsemble, ensembleConfigText, staticConfigVersion, runMember as runRealMember, startWireServer as startRealWireServer, type RunMemberOptions, type RunningMember, type WireServerOptions } from '@vivarium/server';
+import { createEnsemble, ensembleConfigText, listenerOptionsOf, staticConfigVersion, runMember as runRealMember, startWireServer as startRealWireServer, type RunMemberOptions, type RunningMember, type WireServerOptions } from '@vivarium/server';
 import { ConfigError } from '@vivarium/store';
 import { parseCliArgs, usage, UsageError, type StartOptions } from './args.ts';
 import { parseJavaProperties } from './java-properties.ts';
@@ -118,27 +118,22 @@ async function start(options: StartOptions, io: CliIo): Promise<number> {
  * real time), each with its own client port from clientPort upward.
  */
 async function runEnsemble(size: number, wire: WireServerOptions, stopRequested: Promise<string>, io: CliIo): Promise<number> {
+  // The client-port keys are named here only to leave them out of the engine options; listenerOptionsOf picks them below.
   const {
     clientPort, clientPortAddress, maxClientCnxns, frameBytesMax, outstandingRequestsMax, outputBytesMax, fourLetterWordWhitelist,
     readOnlyModeEnabled, dataDir, dataLogDir, log, clock: _clock, seed, memberId: _memberId, ...engineOptions
   } = wire as WireServerOptions & { forceSync?: unknown; snapRetainCount?: unknown; purgeIntervalHours?: unknown };
   const { forceSync: _f, snapRetainCount: _r, purgeIntervalHours: _p, ...engine } = engineOptions as Record<string, unknown>;
+  // The members keep their data in memory, so the client ports report no dataDir.
+  const { clientPort: _port, dataDir: _dataDir, ...listenerOptions } = listenerOptionsOf(wire);
   if (dataDir !== undefined && dataDir !== '') io.stderr('vivarium: notice: --ensemble keeps each member\'s data in memory; dataDir is not used');
   let ensemble;
   try {
     ensemble = createEnsemble({ ...(engine as object), members: size, clock: 'system', ...(seed === undefined ? {} : { seed }) });
     const leader = await ensemble.waitForLeader(30_000);
     const { connectString } = await ensemble.serveTcp({
+      ...listenerOptions,
       basePort: clientPort ?? 2181,
-      ...(clientPortAddress === undefined ? {} : { clientPortAddress }),
-      ...(maxClientCnxns === undefined ? {} : { maxClientCnxns }),
-      ...(frameBytesMax === undefined ? {} : { frameBytesMax }),
-      ...(outstandingRequestsMax === undefined ? {} : { outstandingRequestsMax }),
-      ...(outputBytesMax === undefined ? {} : { outputBytesMax }),
-      ...(fourLetterWordWhitelist === undefined ? {} : { fourLetterWordWhitelist }),
-      ...(readOnlyModeEnabled === undefined ? {} : { readOnlyModeEnabled }),
-      ...(log === undefined ? {} : { log }),
-      ...(dataLogDir === undefined ? {} : { dataLogDir }),
     });
     io.stdout(`vivarium: serving ${connectString} (ensemble of ${size}, member ${leader.id} leads, seed ${ensemble.seed})`);
   } catch (error) {

@@ -6,7 +6,7 @@ export { fourLetterWords, type FourLetterWord, type WireServerOptions } from './
 export { WireConnection, type WireConnectionOptions, type WireConnectionSink } from './wire/wire-connection.ts';
 export { answerFourLetterWord, reportedVersion, zookeeperCompatibleVersion, type FourLetterContext } from './wire/four-letter-words.ts';
 export { createEnsemble, Ensemble, EnsembleMember, type EnsembleClientOptions, type EnsembleOptions } from './ensemble/create-ensemble.ts';
-export { listenForClients, type ClientListener, type ClientListenerOptions } from './wire/client-listener.ts';
+export { listenerOptionsOf, listenForClients, type ClientListener, type ClientListenerOptions, type ListenerOptions } from './wire/client-listener.ts';
 export { FileStorage, fileStorageDefaults, type FileStorageOptions, type FileStorageStats } from './storage/file-storage.ts';
 export { StorageCorruptionError, StorageFormatError, storageFormatVersion } from './storage/storage-format.ts';
 export { QuorumMember, type MemberInspection, type NodeView, type QuorumMemberOptions } from './ensemble/quorum-member.ts';

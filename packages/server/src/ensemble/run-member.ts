@@ -10,7 +10,7 @@ import { ConfigError, InMemoryStorage, type Storage } from '@vivarium/store';
 import { TcpPeerTransport, type ListenAddress } from '@vivarium/transport';
 import { FileStorage } from '../storage/file-storage.ts';
 import { SystemClock } from '../system-clock.ts';
-import { listenForClients, type ClientListener } from '../wire/client-listener.ts';
+import { listenerOptionsOf, listenForClients, type ClientListener } from '../wire/client-listener.ts';
 import type { WireServerOptions } from '../wire/wire-server-options.ts';
 import { QuorumMember } from './quorum-member.ts';
 
@@ -147,16 +147,8 @@ export async function runMember(options: RunMemberOptions): Promise<RunningMembe
   let listener: ClientListener;
   try {
     listener = await listenForClients({
+      ...listenerOptionsOf(options),
       clientPort: clientPort ?? 0,
-      ...(clientPortAddress === undefined ? {} : { clientPortAddress }),
-      ...(maxClientCnxns === undefined ? {} : { maxClientCnxns }),
-      ...(frameBytesMax === undefined ? {} : { frameBytesMax }),
-      ...(outstandingRequestsMax === undefined ? {} : { outstandingRequestsMax }),
-      ...(outputBytesMax === undefined ? {} : { outputBytesMax }),
-      ...(fourLetterWordWhitelist === undefined ? {} : { fourLetterWordWhitelist }),
-      ...(readOnlyModeEnabled === undefined ? {} : { readOnlyModeEnabled }),
-      ...(dataDir === undefined ? {} : { dataDir }),
-      ...(dataLogDir === undefined ? {} : { dataLogDir }),
       log,
       engine: () => member.engine,
       clock: new SystemClock(),

@@ -17,9 +17,22 @@ export interface ClientListener {
   close(): Promise<void>;
 }
 
-export interface ClientListenerOptions extends Pick<WireServerOptions,
-  'clientPort' | 'clientPortAddress' | 'maxClientCnxns' | 'frameBytesMax' | 'outstandingRequestsMax' | 'outputBytesMax'
-  | 'fourLetterWordWhitelist' | 'readOnlyModeEnabled' | 'dataDir' | 'dataLogDir' | 'log'> {
+/** The WireServerOptions keys that configure a client port; the others configure the member behind it. */
+const listenerOptionKeys = [
+  'clientPort', 'clientPortAddress', 'maxClientCnxns', 'frameBytesMax', 'outstandingRequestsMax', 'outputBytesMax',
+  'fourLetterWordWhitelist', 'readOnlyModeEnabled', 'dataDir', 'dataLogDir', 'log',
+] as const satisfies readonly (keyof WireServerOptions)[];
+
+export type ListenerOptions = Pick<WireServerOptions, (typeof listenerOptionKeys)[number]>;
+
+/** The client-port options set in `options`; unset ones are left out rather than copied as undefined. */
+export function listenerOptionsOf(options: WireServerOptions): ListenerOptions {
+  const picked: Record<string, unknown> = {};
+  for (const key of listenerOptionKeys) if (options[key] !== undefined) picked[key] = options[key];
+  return picked as ListenerOptions;
+}
+
+export interface ClientListenerOptions extends ListenerOptions {
   /** The member's engine as of now: a restarted member has a new one, and new connections go to it. */
   engine: () => Engine | undefined;
   clock: Clock;
