@@ -14,11 +14,11 @@
 import { readFileSync, rmSync, statSync, truncateSync, appendFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Request } from '@vivarium/protocol';
 import { OpCode } from '@vivarium/protocol';
 import { FileStorage } from '@vivarium/server';
 import { Database, Engine, ManualClock, SeededRandom, type Snapshot, type Txn } from '@vivarium/store';
 import { propertySeed } from '../support/property-seed.ts';
+import { recoveryStepArb, runRecoverySteps } from '../support/recovery-steps.ts';
 import { comparable, openAcl, tempDir } from './helpers.ts';
 
 /** Captures the engine's state every time the log becomes durable. */
@@ -30,21 +30,6 @@ class WatchedFileStorage extends FileStorage {
     if (this.capture !== undefined) this.durableState = this.capture();
   }
 }
-
-type Step =
-  | { kind: 'create'; slot: number; name: number; mode: number }
-  | { kind: 'set'; name: number }
-  | { kind: 'delete'; name: number }
-  | { kind: 'snapshot' }
-  | { kind: 'advance'; ms: number };
-
-const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('create' as const), slot: fc.nat(1), name: fc.nat(6), mode: fc.constantFrom(0, 1, 2, 3) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('set' as const), name: fc.nat(6) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), name: fc.nat(6) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('snapshot' as const) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 9000 }) }) },
-);
 
 type Crash =
   | { kind: 'drop'; unflushed: number }
@@ -73,7 +58,7 @@ describe('FileStorage recovery property', () => {
   it('any writes, snapshot points and crash recover exactly the durable prefix', () => {
     const seed = propertySeed(0xf11e, 'file storage recovery');
     fc.assert(
-      fc.property(fc.array(stepArb, { maxLength: 30 }), fc.integer({ min: 2, max: 12 }), crashArb, (steps, snapCount, crash) => {
+      fc.property(fc.array(recoveryStepArb, { maxLength: 30 }), fc.integer({ min: 2, max: 12 }), crashArb, (steps, snapCount, crash) => {
         const dataDir = tempDir('vivarium-prop-');
         try {
           const clock = new ManualClock();
@@ -82,26 +67,7 @@ describe('FileStorage recovery property', () => {
           const engine = new Engine({ clock, random: new SeededRandom(5), tickTimeMs: 1000, snapCount, storage });
           clock.subscribe(engine);
           storage.capture = () => engine.database.toSnapshot();
-          const connections = [0, 1].map(() => {
-            const id = engine.openConnection({ remoteAddress: '127.0.0.1', sink: () => undefined });
-            engine.connect(id, { protocolVersion: 0, lastZxidSeen: 0n, timeOutMs: 10_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });
-            return id;
-          });
-          for (const step of steps) {
-            const send = (slot: number, request: Request): void => {
-              if (engine.sessionOf(connections[slot] as number) === undefined) return;
-              try {
-                engine.submit(connections[slot] as number, 1, request);
-              } catch {
-                // A connection closed by expiry: nothing more to send on it.
-              }
-            };
-            if (step.kind === 'create') send(step.slot, { type: OpCode.create, path: `/n${step.name}`, data: new Uint8Array([step.name]), acl: openAcl, flags: step.mode });
-            else if (step.kind === 'set') send(0, { type: OpCode.setData, path: `/n${step.name}`, data: null, version: -1 });
-            else if (step.kind === 'delete') send(1, { type: OpCode.delete, path: `/n${step.name}`, version: -1 });
-            else if (step.kind === 'snapshot') engine.takeSnapshot();
-            else clock.advance(step.ms);
-          }
+          runRecoverySteps(engine, clock, steps);
 
           // What is durable now, as a database we can extend with the crash batch.
           storage.flush();

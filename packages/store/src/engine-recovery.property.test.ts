@@ -5,7 +5,6 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Request } from '@vivarium/protocol';
 import { OpCode } from '@vivarium/protocol';
 import { ManualClock } from './clock.ts';
 import { Engine } from './engine.ts';
@@ -13,6 +12,7 @@ import { InMemoryStorage } from './in-memory-storage.ts';
 import { SeededRandom } from './random.ts';
 import type { Snapshot } from './snapshot.ts';
 import { propertySeed } from '../../../test/support/property-seed.ts';
+import { recoveryStepArb, runRecoverySteps } from '../../../test/support/recovery-steps.ts';
 
 const acl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 
@@ -26,21 +26,6 @@ class WatchedStorage extends InMemoryStorage {
   }
 }
 
-type Step =
-  | { kind: 'create'; slot: number; name: number; mode: number }
-  | { kind: 'set'; name: number }
-  | { kind: 'delete'; name: number }
-  | { kind: 'snapshot' }
-  | { kind: 'advance'; ms: number };
-
-const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('create' as const), slot: fc.nat(1), name: fc.nat(6), mode: fc.constantFrom(0, 1, 2, 3) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('set' as const), name: fc.nat(6) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), name: fc.nat(6) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('snapshot' as const) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 9000 }) }) },
-);
-
 function comparable(snapshot: Snapshot | undefined): unknown {
   return snapshot === undefined ? undefined : { ...snapshot, nodes: [...snapshot.nodes].sort((a, b) => (a.path < b.path ? -1 : 1)) };
 }
@@ -49,32 +34,13 @@ describe('recovery from storage', () => {
   it('a crash at any point recovers exactly the durable prefix; sessions come back with their passwords', () => {
     const seed = propertySeed(4242, 'engine recovery');
     fc.assert(
-      fc.property(fc.array(stepArb, { maxLength: 40 }), fc.integer({ min: 2, max: 12 }), (steps, snapCount) => {
+      fc.property(fc.array(recoveryStepArb, { maxLength: 40 }), fc.integer({ min: 2, max: 12 }), (steps, snapCount) => {
         const clock = new ManualClock();
         const storage = new WatchedStorage();
         const engine = new Engine({ clock, random: new SeededRandom(5), tickTimeMs: 1000, snapCount, storage });
         clock.subscribe(engine);
         storage.capture = () => engine.database.toSnapshot();
-        const connections = [0, 1].map(() => {
-          const id = engine.openConnection({ remoteAddress: '127.0.0.1', sink: () => undefined });
-          engine.connect(id, { protocolVersion: 0, lastZxidSeen: 0n, timeOutMs: 10_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });
-          return id;
-        });
-        for (const step of steps) {
-          const send = (slot: number, request: Request): void => {
-            if (engine.sessionOf(connections[slot] as number) === undefined) return;
-            try {
-              engine.submit(connections[slot] as number, 1, request);
-            } catch {
-              // A connection closed by expiry: nothing more to send on it.
-            }
-          };
-          if (step.kind === 'create') send(step.slot, { type: OpCode.create, path: `/n${step.name}`, data: new Uint8Array([step.name]), acl, flags: step.mode });
-          else if (step.kind === 'set') send(0, { type: OpCode.setData, path: `/n${step.name}`, data: null, version: -1 });
-          else if (step.kind === 'delete') send(1, { type: OpCode.delete, path: `/n${step.name}`, version: -1 });
-          else if (step.kind === 'snapshot') engine.takeSnapshot();
-          else clock.advance(step.ms);
-        }
+        runRecoverySteps(engine, clock, steps);
         const expected = storage.durableState;
         // The crash: whatever was appended but not flushed is gone.
         storage.crash();
