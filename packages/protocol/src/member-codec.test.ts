@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { propertySeed } from '../../../test/support/property-seed.ts';
 import * as arb from '../test-support/arbitraries.ts';
+import { rec } from '../test-support/arbitraries.ts';
+import { expectExactly } from '../test-support/expect-exactly.ts';
 import {
   assembleSnapshot,
   createMemberCodec,
@@ -16,10 +18,6 @@ import {
   type TxnBodyRecord,
   type TxnRecord,
 } from './member-codec.ts';
-
-function rec<T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> {
-  return fc.record(model, { noNullPrototype: true });
-}
 
 /** Every 64-bit value the codec promises to carry: signed longs and unsigned ones (session ids of members >= 128). */
 const long = fc.oneof(
@@ -81,20 +79,6 @@ const snapshot: fc.Arbitrary<SnapshotRecord> = rec({
   nodes: fc.array(node, { maxLength: 12 }),
   sessions: fc.array(session, { maxLength: 6 }),
 });
-
-/** Strict equality that also tells a Buffer from a plain Uint8Array and null from empty bytes. */
-function expectExactly(actual: unknown, expected: unknown): void {
-  expect(actual).toStrictEqual(expected);
-  const walk = (a: unknown, e: unknown): void => {
-    if (e instanceof Uint8Array) {
-      expect(Object.getPrototypeOf(a)).toBe(Uint8Array.prototype);
-      return;
-    }
-    if (typeof e === 'bigint') expect(typeof a).toBe('bigint');
-    if (e !== null && typeof e === 'object') for (const key of Object.keys(e)) walk((a as Record<string, unknown>)[key], (e as Record<string, unknown>)[key]);
-  };
-  walk(actual, expected);
-}
 
 describe('member codec', () => {
   const seed = propertySeed(0x6d656d62, 'member codec');

@@ -8,6 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { propertySeed } from '../../../test/support/property-seed.ts';
 import * as arb from '../test-support/arbitraries.ts';
+import { rec } from '../test-support/arbitraries.ts';
+import { expectExactly } from '../test-support/expect-exactly.ts';
 import {
   createMemberCodec,
   MemberCodecError,
@@ -20,10 +22,6 @@ import {
   type WriteRequestRecord,
 } from './member-codec.ts';
 import { decodeRequest, encodeRequest } from './request-codec.ts';
-
-function rec<T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> {
-  return fc.record(model, { noNullPrototype: true });
-}
 
 const long = fc.oneof(arb.int64, fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.constantFrom(0n, -1n, 2n ** 64n - 1n, -(2n ** 63n)));
 const number = fc.oneof(arb.int32, arb.safeLong, fc.constantFrom(0, -1, 2 ** 53 - 1));
@@ -117,19 +115,6 @@ function juteNormalised(e: EnvelopeRecord): EnvelopeRecord {
   if (e.message.type !== 'forward' || e.message.intent.op.kind !== 'request') return e;
   const request = decodeRequest(encodeRequest(0, e.message.intent.op.request).subarray(4)).request as WriteRequestRecord;
   return { ...e, message: { ...e.message, intent: { ...e.message.intent, op: { kind: 'request', request } } } };
-}
-
-function expectExactly(actual: unknown, expected: unknown): void {
-  expect(actual).toStrictEqual(expected);
-  const walk = (a: unknown, e: unknown): void => {
-    if (e instanceof Uint8Array) {
-      expect(Object.getPrototypeOf(a)).toBe(Uint8Array.prototype);
-      return;
-    }
-    if (typeof e === 'bigint') expect(typeof a).toBe('bigint');
-    if (e !== null && typeof e === 'object') for (const key of Object.keys(e)) walk((a as Record<string, unknown>)[key], (e as Record<string, unknown>)[key]);
-  };
-  walk(actual, expected);
 }
 
 describe('member codec: peer envelopes', () => {

@@ -18,7 +18,7 @@ import type {
 } from '../src/records.ts';
 
 /** fc.record with ordinary prototypes, so decoded records compare with toStrictEqual. */
-function rec<T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> {
+export function rec<T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> {
   return fc.record(model, { noNullPrototype: true });
 }
 
