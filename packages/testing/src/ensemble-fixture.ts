@@ -1,6 +1,6 @@
 import { createEnsemble as createServerEnsemble, type Ensemble } from '@vivarium/server';
 import { resolveEngineConfig, type Engine, type EngineConfig } from '@vivarium/store';
-import type { LinkFaults } from '@vivarium/transport';
+import { linkFaultsProblem, type LinkFaults } from '@vivarium/transport';
 import type { EngineChoice, FixtureClientOptions } from './fixture-clients.ts';
 import { checkSeed, randomSeed, rethrowWithSeed } from './fixture-error.ts';
 import { FixtureBase, type ClockKind, type FixtureTcpOptions, type ListenerSpec } from './fixture-base.ts';
@@ -264,17 +264,8 @@ export class EnsembleFixture extends FixtureBase {
   }
 
   private checkFaults(faults: Partial<LinkFaults>): void {
-    for (const key of ['dropProbability', 'duplicateProbability'] as const) {
-      const value = faults[key];
-      if (value !== undefined && !(value >= 0 && value <= 1)) throw this.fail(`${key} must be in [0, 1], got ${value}`);
-    }
-    for (const key of ['delayMinMs', 'delayMaxMs'] as const) {
-      const value = faults[key];
-      if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw this.fail(`${key} must be an integer >= 0, got ${value}`);
-    }
-    if (faults.delayMinMs !== undefined && faults.delayMaxMs !== undefined && faults.delayMinMs > faults.delayMaxMs) {
-      throw this.fail(`delayMinMs (${faults.delayMinMs}) must not exceed delayMaxMs (${faults.delayMaxMs})`);
-    }
+    const problem = linkFaultsProblem(faults);
+    if (problem !== undefined) throw this.fail(problem);
   }
 
   /** ZAB safety across the members (one leader per epoch, one committed history, sound members). Throws with the seed. */

@@ -7,8 +7,11 @@
  * - Time is real (`clock.kind === 'system'`): `clock.advance` and `settle()` throw.
  * - Members live in other threads (worker) or behind sockets: member control is asynchronous
  *   (`await member(1).crash()`), and a member's state is read with `await inspect()` / `readNode(path)`.
- * - No link faults (drop/delay/duplicate), no `expireSession`, no trace hash: the seed fixes session
- *   ids and passwords, but thread and socket scheduling are not reproducible.
+ * - Link faults (drop/delay/duplicate/reorder) and partitions are applied by each member to what it
+ *   sends, with decisions drawn from the seed, and delays in real ms; `await` them.
+ * - `expireSession` asks the leader to expire the session now, as on the in-memory ensemble.
+ * - No trace hash: the seed fixes session ids, passwords and fault draws, but thread and socket
+ *   scheduling are not reproducible, so neither is the order of events.
  * - `close()` throws a FixtureLeakError naming any worker thread still running, any member client port
  *   still accepting connections, any client the fixture made still open, and any listening socket,
  *   socket or timer the process holds beyond what it held when the fixture was created (that last,
@@ -16,6 +19,7 @@
  */
 import { connect } from 'node:net';
 import type { ZooKeeperClient } from '@vivarium/client';
+import { linkFaultsProblem, type FaultInjectingTransportStats, type LinkFaults } from '@vivarium/transport';
 import { createEnsemble as createServerEnsemble, type RealtimeEnsemble, type RealtimeMember } from '@vivarium/server';
 import type { EngineConfig } from '@vivarium/store';
 import type { ClockKind, DriveOptions, FixtureClock } from './fixture-base.ts';
@@ -265,16 +269,38 @@ export class RealtimeEnsembleFixture {
     await this.step('heal', () => this.ensembleValue.heal());
   }
 
-  setLinkFaults(_from: number, _to: number, _faults: object): never {
-    throw this.notSupported('setLinkFaults (drop/delay/duplicate)');
+  /**
+   * Faults on the directed link `from -> to` (server ids): drop, duplicate and
+   * reorder probabilities in [0, 1], a delay drawn in [delayMinMs, delayMaxMs]
+   * real ms. Member `from` applies them to what it sends, drawing from the
+   * seed; they stay across its restarts until clearFaults().
+   */
+  async setLinkFaults(from: number, to: number, faults: Partial<LinkFaults>): Promise<void> {
+    this.member(from);
+    this.member(to);
+    this.checkFaults(faults);
+    await this.step('setLinkFaults', () => this.ensembleValue.setLinkFaults(from, to, faults));
   }
 
-  setDefaultFaults(_faults: object): never {
-    throw this.notSupported('setDefaultFaults (drop/delay/duplicate)');
+  /** The same faults on every link that has none of its own. */
+  async setDefaultFaults(faults: Partial<LinkFaults>): Promise<void> {
+    this.checkFaults(faults);
+    await this.step('setDefaultFaults', () => this.ensembleValue.setDefaultFaults(faults));
   }
 
-  clearFaults(): never {
-    throw this.notSupported('clearFaults');
+  /** Every link healthy again (partitions stay: see heal). */
+  async clearFaults(): Promise<void> {
+    await this.step('clearFaults', () => this.ensembleValue.clearFaults());
+  }
+
+  /** What the members' fault layers did to their messages, summed over the running members' current runs. */
+  faultStats(): Promise<FaultInjectingTransportStats> {
+    return this.step('faultStats', () => this.ensembleValue.faultStats());
+  }
+
+  private checkFaults(faults: Partial<LinkFaults>): void {
+    const problem = linkFaultsProblem(faults);
+    if (problem !== undefined) throw this.fail(problem);
   }
 
   /** No leader elected twice in an epoch, no member died on its own, equal trees at equal zxids. */
@@ -298,9 +324,28 @@ export class RealtimeEnsembleFixture {
     client.terminate();
   }
 
-  /** Not available: the members' engines may live in other threads. Let the session time out (real time) instead. */
-  expireSession(_target: bigint | ZooKeeperClient): Promise<never> {
-    return Promise.reject(this.notSupported('expireSession'));
+  /**
+   * Expire a session on the server now, as if its timeout had passed: the
+   * leader decides, its closeSession commits through the quorum (ephemerals go,
+   * watches fire). The fixture's own clients holding the session learn it when
+   * the member they are connected to closes their connection and they reconnect:
+   * this resolves once they all have (real time, up to `maxMs`, default 30 000).
+   */
+  async expireSession(target: bigint | ZooKeeperClient, maxMs = 30_000): Promise<void> {
+    this.assertOpen('expireSession');
+    const sessionId = typeof target === 'bigint' ? target : target.sessionId;
+    if (sessionId === 0n) throw this.fail('expireSession: the client has no session yet (await its connection first)');
+    const hex = `0x${sessionId.toString(16)}`;
+    const leader = this.leader();
+    if (leader === undefined) throw this.fail(`expireSession: no member leads now (states: ${this.statesText()}); await waitForLeader() first`);
+    const expired = await this.step('expireSession', () => this.ensembleValue.expireSession(sessionId));
+    if (!expired) throw this.fail(`expireSession: no live session ${hex} on the leader, member ${leader.id} (never created, closed, or already expired)`);
+    const holders = [...this.clients].filter((c) => c.sessionId === sessionId);
+    const deadline = Date.now() + maxMs;
+    while (holders.some((c) => !isFinished(c))) {
+      if (Date.now() > deadline) throw this.fail(`expireSession: session ${hex} expired on the server, but its client has not learnt it within ${maxMs} ms (state ${holders.map((c) => c.state).join(', ')})`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   /** Not available: real time does not stop; wait for a condition (waitForLeader, waitForAllServing, drive) instead. */

@@ -1,18 +1,9 @@
 import type { Envelope } from '@vivarium/ensemble';
 import type { ManualClockListener, Random } from '@vivarium/store';
+import { LinkFaultTable, planDeliveries, type LinkFaults, type PlannedDelivery } from './link-faults.ts';
 import type { Transport } from './transport.ts';
 
-/** Faults on one directed link. Probabilities are in [0, 1]; delays in ms of the manual clock. */
-export interface LinkFaults {
-  dropProbability: number;
-  duplicateProbability: number;
-  /** Chance that a message ignores the link's FIFO order and may overtake earlier ones. */
-  reorderProbability: number;
-  delayMinMs: number;
-  delayMaxMs: number;
-}
-
-const healthy: LinkFaults = { dropProbability: 0, duplicateProbability: 0, reorderProbability: 0, delayMinMs: 0, delayMaxMs: 0 };
+export type { LinkFaults } from './link-faults.ts';
 
 interface InFlight {
   deliverAtMs: number;
@@ -38,8 +29,7 @@ export class SimNetwork implements Transport, ManualClockListener {
   private readonly nowMs: () => number;
   private readonly inFlightMax: number;
   private readonly members = new Map<number, (envelope: Envelope) => void>();
-  private readonly faults = new Map<string, LinkFaults>();
-  private defaultFaults: LinkFaults = healthy;
+  private readonly faults = new LinkFaultTable();
   /** member -> partition group; members in different groups cannot talk. */
   private groupOf = new Map<number, number>();
   private queue: InFlight[] = [];
@@ -100,17 +90,17 @@ export class SimNetwork implements Transport, ManualClockListener {
     this.groupOf = new Map();
   }
 
+  /** Delays are in ms of the manual clock. Throws a RangeError naming an invalid field. */
   setLinkFaults(from: number, to: number, faults: Partial<LinkFaults>): void {
-    this.faults.set(`${from}->${to}`, { ...this.linkFaults(from, to), ...faults });
+    this.faults.set(from, to, faults);
   }
 
   setDefaultFaults(faults: Partial<LinkFaults>): void {
-    this.defaultFaults = { ...this.defaultFaults, ...faults };
+    this.faults.setDefaults(faults);
   }
 
   clearFaults(): void {
     this.faults.clear();
-    this.defaultFaults = healthy;
   }
 
   canReach(from: number, to: number): boolean {
@@ -120,43 +110,30 @@ export class SimNetwork implements Transport, ManualClockListener {
     return a === b;
   }
 
-  private linkFaults(from: number, to: number): LinkFaults {
-    return this.faults.get(`${from}->${to}`) ?? this.defaultFaults;
-  }
-
   // ------------------------------------------------------------------ delivery
 
   send(envelope: Envelope): void {
     this.stats.sent++;
-    const faults = this.linkFaults(envelope.from, envelope.to);
-    if (!this.canReach(envelope.from, envelope.to) || this.chance(faults.dropProbability) || this.queue.length >= this.inFlightMax) {
+    const deliveries = this.canReach(envelope.from, envelope.to) ? planDeliveries(this.random, this.faults.of(envelope.from, envelope.to)) : [];
+    if (deliveries.length === 0 || this.queue.length >= this.inFlightMax) {
       this.stats.dropped++;
       return;
     }
-    this.enqueue(envelope, faults);
-    if (this.chance(faults.duplicateProbability)) {
-      this.stats.duplicated++;
-      this.enqueue(envelope, faults);
-    }
+    if (deliveries.length > 1) this.stats.duplicated++;
+    for (const delivery of deliveries) this.enqueue(envelope, delivery);
     this.onActivity?.();
   }
 
-  private enqueue(envelope: Envelope, faults: LinkFaults): void {
-    const span = faults.delayMaxMs - faults.delayMinMs;
-    const delay = faults.delayMinMs + (span > 0 ? this.random.nextInt(span + 1) : 0);
+  private enqueue(envelope: Envelope, delivery: PlannedDelivery): void {
     const link = `${envelope.from}->${envelope.to}`;
-    let deliverAtMs = this.nowMs() + delay;
-    if (!this.chance(faults.reorderProbability)) {
+    let deliverAtMs = this.nowMs() + delivery.delayMs;
+    if (delivery.keepsOrder) {
       deliverAtMs = Math.max(deliverAtMs, this.lastDeliveryByLink.get(link) ?? deliverAtMs);
       this.lastDeliveryByLink.set(link, deliverAtMs);
     } else {
       this.stats.reordered++;
     }
     this.queue.push({ deliverAtMs, sequence: this.sequence++, envelope });
-  }
-
-  private chance(probability: number): boolean {
-    return probability > 0 && this.random.nextFloat() < probability;
   }
 
   /** Deliver everything due by now, including what those deliveries send, until nothing is due. */

@@ -235,6 +235,17 @@ export class QuorumMember {
     };
   }
 
+  /**
+   * Expire a session now, as if its timeout had passed. Only the leader decides
+   * expiry in an ensemble (its closeSession goes through the quorum); false when
+   * this member is down, not leading, or has no such live session.
+   */
+  expireSession(sessionId: bigint): boolean {
+    const running = this.running;
+    if (running === undefined || running.peer.state !== 'leading' || !running.peer.isServing) return false;
+    return running.graph.engine.expireSession(sessionId);
+  }
+
   /** A node as this member sees it, or undefined (also while down). */
   readNode(path: string): NodeView | undefined {
     const node = this.running?.graph.engine.database.tree.get(path);

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { connectZooKeeper, type ZooKeeperClient } from '@vivarium/client';
 import type { PeerState } from '@vivarium/ensemble';
 import { assert, type EngineConfig } from '@vivarium/store';
+import { LinkFaultTable, type FaultInjectingTransportStats, type LinkFaults, type OutgoingLinkFaults } from '@vivarium/transport';
 import { freePorts } from './free-ports.ts';
 import { ensembleConfigText, staticConfigVersion } from './run-member.ts';
 import type { MemberInspection, NodeView } from './quorum-member.ts';
@@ -66,6 +67,12 @@ export interface MemberHost {
   inspect(): Promise<MemberInspection>;
   readNode(path: string): Promise<NodeView | undefined>;
   setBlockedPeers(peerIds: readonly number[]): Promise<void>;
+  /** Faults on the member's outgoing links, kept across restarts. */
+  setOutgoingFaults(faults: OutgoingLinkFaults): Promise<void>;
+  /** What the member's fault layer did since it (re)started; zeros while down. */
+  faultStats(): Promise<FaultInjectingTransportStats>;
+  /** Expire a session now if this member leads (see QuorumMember.expireSession). */
+  expireSession(sessionId: bigint): Promise<boolean>;
   /** Stop for good and release everything (ports, threads). */
   close(): Promise<void>;
   /** Test hook (worker members): the member's thread ends itself, unannounced. */
@@ -186,6 +193,7 @@ export class RealtimeEnsemble {
   private readonly hosts = new Map<number, MemberHost>();
   private readonly leadersByEpoch = new Map<number, number>();
   private readonly clients = new Set<ZooKeeperClient>();
+  private readonly linkFaults = new LinkFaultTable();
   private temporaryDir: string | undefined;
   private closed = false;
 
@@ -307,6 +315,58 @@ export class RealtimeEnsemble {
   async heal(): Promise<void> {
     await this.ready;
     await Promise.all(this.members.map((m) => this.hostOf(m.id).setBlockedPeers([])));
+  }
+
+  /**
+   * Faults on the directed link `from -> to`, applied by `from` to what it sends
+   * (drop, duplicate, reorder, delay in real ms), seeded by the ensemble's seed.
+   * Kept across restarts; throws a RangeError naming an invalid field.
+   */
+  async setLinkFaults(from: number, to: number, faults: Partial<LinkFaults>): Promise<void> {
+    this.member(from);
+    this.member(to);
+    this.linkFaults.set(from, to, faults);
+    await this.ready;
+    await this.hostOf(from).setOutgoingFaults(this.linkFaults.outgoing(from));
+  }
+
+  /** The same faults on every link that has none of its own. */
+  async setDefaultFaults(faults: Partial<LinkFaults>): Promise<void> {
+    this.linkFaults.setDefaults(faults);
+    await this.pushFaults();
+  }
+
+  /** Every link healthy again (partitions stay: see heal). */
+  async clearFaults(): Promise<void> {
+    this.linkFaults.clear();
+    await this.pushFaults();
+  }
+
+  /** What the members' fault layers did, summed (members down count as zero). */
+  async faultStats(): Promise<FaultInjectingTransportStats> {
+    await this.ready;
+    const all = await Promise.all(this.members.map((m) => this.hostOf(m.id).faultStats()));
+    return all.reduce((sum, s) => ({
+      sent: sum.sent + s.sent, dropped: sum.dropped + s.dropped, duplicated: sum.duplicated + s.duplicated, delayed: sum.delayed + s.delayed, reordered: sum.reordered + s.reordered,
+    }), { sent: 0, dropped: 0, duplicated: 0, delayed: 0, reordered: 0 });
+  }
+
+  /**
+   * Expire a session now, as if its timeout had passed: the leader decides and
+   * its closeSession commits through the quorum (ephemerals go, watches fire,
+   * the client is told when it next reaches a member). False when no member
+   * leads or the leader has no such live session.
+   */
+  async expireSession(sessionId: bigint): Promise<boolean> {
+    await this.ready;
+    const leader = this.leader();
+    if (leader === undefined) return false;
+    return this.hostOf(leader.id).expireSession(sessionId);
+  }
+
+  private async pushFaults(): Promise<void> {
+    await this.ready;
+    await Promise.all(this.members.map((m) => this.hostOf(m.id).setOutgoingFaults(this.linkFaults.outgoing(m.id))));
   }
 
   /** Every member's client port is open from the start: the connect string and ports. */

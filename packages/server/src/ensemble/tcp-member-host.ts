@@ -9,7 +9,8 @@
 import { join } from 'node:path';
 import type { EngineConfig, Storage } from '@vivarium/store';
 import { InMemoryStorage } from '@vivarium/store';
-import { TcpPeerTransport } from '@vivarium/transport';
+import { TcpPeerTransport, type FaultInjectingTransportStats, type OutgoingLinkFaults } from '@vivarium/transport';
+import { faultLayer, noFaultStats, noOutgoingFaults } from './member-fault-layer.ts';
 import { FileStorage } from '../storage/file-storage.ts';
 import { SystemClock } from '../system-clock.ts';
 import { listenForClients, type ClientListener } from '../wire/client-listener.ts';
@@ -42,6 +43,9 @@ export class TcpMemberHost implements MemberHost {
   private readonly events: MemberHostEvents;
   private listener: ClientListener | undefined;
   private blocked: readonly number[] = [];
+  private faults: OutgoingLinkFaults = noOutgoingFaults;
+  private peerTransport: TcpPeerTransport | undefined;
+  private faultLayerValue: ReturnType<typeof faultLayer> | undefined;
   private incarnation = 0;
 
   constructor(spec: TcpMemberHostSpec, events: MemberHostEvents) {
@@ -73,7 +77,9 @@ export class TcpMemberHost implements MemberHost {
           log: events.log,
         });
         transport.setBlockedPeers(this.blocked);
-        return transport;
+        this.peerTransport = transport;
+        this.faultLayerValue = faultLayer(transport, { seed: spec.seed, myId: spec.myId, incarnation: this.incarnation, faults: this.faults });
+        return this.faultLayerValue;
       },
       onEvent: (event) => {
         if (event.type === 'established') events.established(event.epoch, event.leader);
@@ -118,7 +124,20 @@ export class TcpMemberHost implements MemberHost {
 
   async setBlockedPeers(peerIds: readonly number[]): Promise<void> {
     this.blocked = [...peerIds];
-    (this.member.transport as TcpPeerTransport | undefined)?.setBlockedPeers(this.blocked);
+    if (this.member.isRunning) this.peerTransport?.setBlockedPeers(this.blocked);
+  }
+
+  async setOutgoingFaults(faults: OutgoingLinkFaults): Promise<void> {
+    this.faults = faults;
+    if (this.member.isRunning) this.faultLayerValue?.setOutgoingFaults(faults);
+  }
+
+  async faultStats(): Promise<FaultInjectingTransportStats> {
+    return this.member.isRunning && this.faultLayerValue !== undefined ? { ...this.faultLayerValue.stats } : noFaultStats();
+  }
+
+  async expireSession(sessionId: bigint): Promise<boolean> {
+    return this.member.expireSession(sessionId);
   }
 
   async close(): Promise<void> {

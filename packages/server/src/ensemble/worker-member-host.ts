@@ -11,6 +11,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { EngineConfig } from '@vivarium/store';
+import type { FaultInjectingTransportStats, OutgoingLinkFaults } from '@vivarium/transport';
+import { noFaultStats, noOutgoingFaults } from './member-fault-layer.ts';
 import type { MemberInspection, NodeView } from './quorum-member.ts';
 import type { MemberHost, MemberHostEvents, MemberStatus } from './realtime-ensemble.ts';
 import type { FromWorker, ToWorker, WorkerMemberData } from './worker-member.ts';
@@ -63,6 +65,7 @@ export class WorkerMemberHost implements MemberHost {
   private readonly pending = new Map<number, Pending>();
   private nextRequestId = 1;
   private blocked: readonly number[] = [];
+  private faults: OutgoingLinkFaults = noOutgoingFaults;
   private incarnation = 0;
 
   constructor(spec: WorkerMemberHostSpec, events: MemberHostEvents, peerHost: (peerId: number) => WorkerMemberHost | undefined) {
@@ -110,6 +113,7 @@ export class WorkerMemberHost implements MemberHost {
       forceSync: this.spec.forceSync,
       ensembleConfig: this.spec.ensembleConfig,
       blocked: this.blocked,
+      faults: this.faults,
       ports,
     };
     const worker = new Worker(workerScript(), { workerData: data, transferList: ports.map((p) => p.port) });
@@ -183,6 +187,21 @@ export class WorkerMemberHost implements MemberHost {
   async setBlockedPeers(peerIds: readonly number[]): Promise<void> {
     this.blocked = [...peerIds];
     this.worker?.postMessage({ type: 'block', peers: this.blocked } satisfies ToWorker);
+  }
+
+  async setOutgoingFaults(faults: OutgoingLinkFaults): Promise<void> {
+    this.faults = faults;
+    this.worker?.postMessage({ type: 'faults', faults } satisfies ToWorker);
+  }
+
+  async faultStats(): Promise<FaultInjectingTransportStats> {
+    if (this.worker === undefined) return noFaultStats();
+    return (await this.request({ type: 'request', id: 0, op: 'faultStats' })) as FaultInjectingTransportStats;
+  }
+
+  async expireSession(sessionId: bigint): Promise<boolean> {
+    if (this.worker === undefined) return false;
+    return (await this.request({ type: 'request', id: 0, op: 'expireSession', sessionId })) as boolean;
   }
 
   async close(): Promise<void> {

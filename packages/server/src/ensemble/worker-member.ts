@@ -7,7 +7,8 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { EngineConfig } from '@vivarium/store';
-import { MessagePortTransport } from '@vivarium/transport';
+import { MessagePortTransport, type OutgoingLinkFaults } from '@vivarium/transport';
+import { faultLayer, noFaultStats } from './member-fault-layer.ts';
 import { FileStorage } from '../storage/file-storage.ts';
 import { SystemClock } from '../system-clock.ts';
 import { listenForClients, type ClientListener } from '../wire/client-listener.ts';
@@ -30,6 +31,7 @@ export interface WorkerMemberData {
   forceSync: boolean;
   ensembleConfig: { text: string; version: bigint };
   blocked: readonly number[];
+  faults: OutgoingLinkFaults;
   ports: ReadonlyArray<{ peerId: number; port: MessagePort }>;
 }
 
@@ -37,9 +39,11 @@ export interface WorkerMemberData {
 export type ToWorker =
   | { type: 'link'; peerId: number; port: MessagePort }
   | { type: 'block'; peers: readonly number[] }
+  | { type: 'faults'; faults: OutgoingLinkFaults }
   /** Test hook: end the thread at once with this exit code, as a member dying on its own would. */
   | { type: 'exit'; code: number }
-  | { type: 'request'; id: number; op: 'inspect' | 'stop' }
+  | { type: 'request'; id: number; op: 'inspect' | 'stop' | 'faultStats' }
+  | { type: 'request'; id: number; op: 'expireSession'; sessionId: bigint }
   | { type: 'request'; id: number; op: 'readNode'; path: string };
 
 /** Worker to main thread. */
@@ -62,6 +66,8 @@ async function main(): Promise<void> {
   const transport = new MessagePortTransport({ myId: data.myId, log });
   for (const link of data.ports) transport.setPort(link.peerId, link.port);
   transport.setBlockedPeers(data.blocked);
+  // Link faults sit between the member and its ports, for the worker's whole life (one run of the member).
+  const faulty = faultLayer(transport, { seed: data.seed, myId: data.myId, incarnation: data.incarnation, faults: data.faults });
 
   let member: QuorumMember | undefined;
   let listener: ClientListener | undefined;
@@ -85,6 +91,9 @@ async function main(): Promise<void> {
       case 'block':
         transport.setBlockedPeers(message.peers);
         return;
+      case 'faults':
+        faulty.setOutgoingFaults(message.faults);
+        return;
       case 'exit':
         process.exit(message.code);
       case 'request':
@@ -97,8 +106,11 @@ async function main(): Promise<void> {
   });
 
   async function answer(request: Extract<ToWorker, { type: 'request' }>): Promise<unknown> {
+    if (request.op === 'faultStats') return member?.isRunning === true ? { ...faulty.stats } : noFaultStats();
     if (member === undefined) throw new Error(`member ${data.myId} is not running`);
     switch (request.op) {
+      case 'expireSession':
+        return member.expireSession(request.sessionId);
       case 'inspect':
         return member.inspect();
       case 'readNode':
@@ -123,7 +135,7 @@ async function main(): Promise<void> {
     incarnation: () => data.incarnation,
     ensembleConfig: data.ensembleConfig,
     storage: () => new FileStorage({ dataDir: data.dataDir, forceSync: data.forceSync, log }),
-    transport: () => transport,
+    transport: () => faulty,
     onEvent: (event) => {
       if (event.type === 'established') post({ type: 'established', epoch: event.epoch, leader: event.leader });
     },
