@@ -9,11 +9,15 @@
 //     applications do), on the manual clock (wall time, and the simulated time it covers) and
 //     on the system clock.
 //
-// The real ZooKeeper side (one JVM; three JVMs) is measured in ensemble/startup-failover,
-// with the same tickTime (200 ms) used here for the failovers. See bench/README.md.
+//   The same run starts and stops the real ZooKeeper 3.8 (one JVM, and a three-JVM ensemble, each
+//     until it serves, then stop()) and reports each fixture against it as a ratio.
+//
+// The real ZooKeeper's failover (three JVMs) is measured in ensemble/startup-failover, with the same
+// tickTime (200 ms) used here for the failovers. See bench/README.md.
 import { createEnsemble, createServer, ErrorCode, ZooKeeperError } from '@vivarium/testing';
-import { timeFigure } from '../lib/figures.mjs';
-import { measure, nowMs } from '../lib/measure.mjs';
+import { formatRatio, ratioFigure, timeFigure } from '../lib/figures.mjs';
+import { loadRealZooKeeper, realZooKeeperUnavailable } from '../lib/real-zookeeper.mjs';
+import { formatDuration, measure, nowMs } from '../lib/measure.mjs';
 
 /** The same tickTime as ensemble/startup-failover, so failover figures compare. */
 const tickTimeMs = 200;
@@ -21,8 +25,8 @@ const payload = new Uint8Array(16);
 
 function sizes(full) {
   return full
-    ? { servers: 1000, ensembles: 200, workerEnsembles: 10, manualFailovers: 50, systemFailovers: 3 }
-    : { servers: 200, ensembles: 40, workerEnsembles: 3, manualFailovers: 10, systemFailovers: 1 };
+    ? { servers: 1000, ensembles: 200, workerEnsembles: 10, manualFailovers: 50, systemFailovers: 3, zooKeeperRuns: 5 }
+    : { servers: 200, ensembles: 40, workerEnsembles: 3, manualFailovers: 10, systemFailovers: 1, zooKeeperRuns: 3 };
 }
 
 function check(condition, message) {
@@ -70,6 +74,14 @@ async function workerEnsembleLifecycle(n, seedBase) {
   return { ms: nowMs() - start, items: n };
 }
 
+/** One real ZooKeeper (one JVM, or three) from spawn until it serves, then stop(): what a test using it pays per fixture. */
+async function zooKeeperLifecycle(start) {
+  const begin = nowMs();
+  const zk = await start();
+  await zk.stop();
+  return { ms: nowMs() - begin, items: 1 };
+}
+
 /** Crash the leader, then write until a write succeeds; returns wall ms and simulated ms (manual clock). */
 async function failover(seed, clock) {
   const ensemble = await createEnsemble({ seed, members: 3, tickTimeMs, clock });
@@ -102,7 +114,7 @@ async function failover(seed, clock) {
 
 const lifecycleScenario = {
   name: 'fixtures/lifecycle',
-  title: 'Fixture create + close: standalone server and 3-member in-memory ensemble (manual clock)',
+  title: 'Fixture create + close: standalone server, 3-member ensemble in memory (manual clock) and on worker threads; against the real ZooKeeper 3.8 (1 JVM, 3 JVMs) in the same run',
   async run(ctx) {
     const { servers, ensembles } = sizes(ctx.full);
     const options = { warmup: ctx.warmup, runs: ctx.runs };
@@ -126,6 +138,21 @@ const lifecycleScenario = {
       },
     });
     ctx.progress(workerSkipped ?? `worker ensembles done (${workerEnsembles} per run)`);
+    const zooKeeperSkipped = realZooKeeperUnavailable();
+    let zooKeeper;
+    if (zooKeeperSkipped === undefined) {
+      const { startRealZooKeeper, startRealEnsemble } = await loadRealZooKeeper();
+      // A JVM starts cold every time: no warm-up, fewer runs (each costs seconds).
+      zooKeeper = await measure({
+        warmup: 0,
+        runs: sizes(ctx.full).zooKeeperRuns,
+        sample: async () => ({
+          standalone: await zooKeeperLifecycle(() => startRealZooKeeper({ forceSync: false })),
+          ensemble: await zooKeeperLifecycle(() => startRealEnsemble(3, { forceSync: false, tickTimeMs })),
+        }),
+      });
+      ctx.progress('real ZooKeeper done');
+    }
     const perFixture = (id, label, result) => {
       const phase = result.fixture;
       const each = (ms) => ms / phase.items;
@@ -138,9 +165,36 @@ const lifecycleScenario = {
       perFixture('ensemble-client', 'createEnsemble({ members: 3 }) + client() + close()', clientEnsemble),
       ...(workerEnsemble === undefined ? [] : [perFixture('worker-ensemble', "createEnsemble({ members: 3, transport: 'worker' }) (elected, all serving; real time) + close()", workerEnsemble)]),
     ];
+    let summary;
+    if (zooKeeper !== undefined) {
+      const zkStandalone = perFixture('zk-standalone', 'ZooKeeper 3.8, 1 JVM: spawn until serving + stop()', { fixture: zooKeeper.standalone });
+      const zkEnsemble = perFixture('zk-ensemble', `ZooKeeper 3.8, 3 JVMs (tickTime ${tickTimeMs}): spawn until a leader serves + stop()`, { fixture: zooKeeper.ensemble });
+      figures.push(zkStandalone, zkEnsemble);
+      const versus = (id, label, zk, vivarium) => ratioFigure(`ratio.${id}`, `${label}: ZooKeeper / Vivarium`, zk.median, vivarium.median);
+      const byId = (id) => figures.find((f) => f.id === id);
+      const ratios = [
+        versus('server', 'createServer() vs 1 JVM', zkStandalone, byId('server')),
+        versus('ensemble', 'createEnsemble({ members: 3 }) vs 3 JVMs', zkEnsemble, byId('ensemble')),
+        ...(workerEnsemble === undefined ? [] : [versus('worker-ensemble', "createEnsemble({ transport: 'worker' }) vs 3 JVMs", zkEnsemble, byId('worker-ensemble'))]),
+      ];
+      figures.push(...ratios);
+      summary = {
+        title: 'Create and close, Vivarium fixture vs the real ZooKeeper 3.8 in the same run (medians)',
+        header: ['fixture', 'Vivarium', 'ZooKeeper 3.8', 'ZooKeeper / Vivarium'],
+        rows: [
+          ['standalone server', byId('server').median, zkStandalone.median, ratios[0].median],
+          ['3-member ensemble, in-memory', byId('ensemble').median, zkEnsemble.median, ratios[1].median],
+          ...(workerEnsemble === undefined ? [] : [['3-member ensemble, worker threads', byId('worker-ensemble').median, zkEnsemble.median, ratios[2].median]]),
+        ].map(([name, viv, zk, ratio]) => [name, formatDuration(viv), formatDuration(zk), formatRatio(ratio)]),
+      };
+    }
     return {
       figures,
+      ...(summary === undefined ? {} : { summary }),
       notes: [
+        zooKeeperSkipped === undefined
+          ? `ZooKeeper: ${sizes(ctx.full).zooKeeperRuns} runs, no warm-up (a JVM starts cold every time), forceSync=no; start-up is spawn until \`ruok\`/\`srvr\` show it serving (3 JVMs: one leader, every member serving); stop() is SIGTERM and wait for exit. This is what a test pays per fresh ZooKeeper (Curator's TestingServer / TestingCluster do the same in-process minus the JVM start).`
+          : `ZooKeeper comparison skipped: ${zooKeeperSkipped}`,
         `Per fixture: the median of ${ctx.runs} runs of ${servers} servers / ${ensembles} ensembles each, divided by the count; min and max the same way.`,
         'Each ensemble is created with a different seed; createEnsemble resolves once a leader is elected and every member serves (its election takes simulated time, not wall time).',
         'close() includes its leak check (clients, client timers, clock subscribers, ports, members, messages).',
