@@ -1,6 +1,15 @@
 import { Database, assert, membershipOf, parseServerLine, type EnsembleMembership, type Engine, type Snapshot, type Storage, type Txn, type WriteCoordinator, type WriteIntent } from '@vivarium/store';
 import { counterOf, epochOf, isBetterVote, sameVote, zxidOf, type Envelope, type PeerMessage, type PeerState, type SyncMode, type Vote } from './peer-message.ts';
 
+/**
+ * Deliberately broken ZAB, for testing the checkers only. 'commitWithoutQuorum' commits on the leader's own
+ * ack; 'ignoreTruncate' makes learners keep txns a new leader told them to truncate; 'ackBeforeFlush' makes a
+ * follower ack a proposal before it is durable (it flushes on its next tick, a lazy group commit).
+ * The simulation must catch each one.
+ */
+export const brokenModes = ['commitWithoutQuorum', 'ignoreTruncate', 'ackBeforeFlush'] as const;
+export type BrokenMode = (typeof brokenModes)[number];
+
 /** The ensemble as one member sees it. */
 export interface QuorumConfig {
   myId: number;
@@ -13,12 +22,8 @@ export interface QuorumConfig {
   syncLimitTicks: number;
   /** A learner further behind than this many txns is sent a snapshot instead of a diff. */
   diffTxnsMax: number;
-  /**
-   * For testing the checkers only: break ZAB on purpose. 'commitWithoutQuorum'
-   * commits on the leader's own ack; 'ignoreTruncate' makes learners keep txns
-   * a new leader told them to truncate. The simulation must catch both.
-   */
-  brokenMode?: 'commitWithoutQuorum' | 'ignoreTruncate' | undefined;
+  /** For testing the checkers only: break ZAB on purpose (see BrokenMode). */
+  brokenMode?: BrokenMode | undefined;
   /** Distinguishes this run of the member from its earlier ones (a restart starts new connections). */
   incarnation?: number;
   /** readonlymode.enabled: after readOnlyAfterTicks of looking, serve read-only clients. */
@@ -127,6 +132,8 @@ export class QuorumPeer implements WriteCoordinator {
   private readonly pendingProposals: Txn[] = [];
   /** This learner's current connection to its leader; bumped each time it starts following. */
   private connectionId = 0;
+  /** brokenMode 'ackBeforeFlush' only: proposals were acked and not yet flushed. */
+  private flushOwed = false;
 
   // the ZAB "connections": per-link sequence numbers
   private readonly sentSeq = new Map<number, number>();
@@ -160,6 +167,41 @@ export class QuorumPeer implements WriteCoordinator {
     if (this.stateValue === 'leading') return this.config.myId;
     if (this.stateValue === 'following' || this.stateValue === 'observing') return this.leaderId;
     return undefined;
+  }
+
+  /**
+   * Looking, with a quorum of voters agreeing on its vote: the election is
+   * settled unless a better vote arrives. The next tick decides; a host on real
+   * time may decide sooner with decideElection(), as ZooKeeper does after its
+   * finalizeWait (200 ms) without a better vote.
+   */
+  get electionDecisionPending(): boolean {
+    return this.stateValue === 'looking' && this.decisionPending;
+  }
+
+  /** Decide a settled election now (what the next tick would do); nothing when none is pending. */
+  decideElection(): void {
+    if (this.removed || !this.electionDecisionPending) return;
+    this.finishElection();
+    this.actOnMembership();
+  }
+
+  /**
+   * Waiting for an answer that a lost message would withhold until the next tick:
+   * looking with an unsettled election (its vote), or a learner not yet past
+   * discovery (its FOLLOWERINFO, which a leader still deciding ignores).
+   */
+  get awaitingAnswer(): boolean {
+    if (this.removed) return false;
+    if (this.stateValue === 'looking') return !this.decisionPending;
+    return (this.stateValue === 'following' || this.stateValue === 'observing') && this.learnerPhase === 'discovery';
+  }
+
+  /** Resend what awaitingAnswer waits on, as the next tick would, without moving tick-counted time (for a host on real time). */
+  resendUnanswered(): void {
+    if (!this.awaitingAnswer) return;
+    if (this.stateValue === 'looking') this.broadcastVote();
+    else this.sendFollowerInfo();
   }
 
   /** True once this member serves clients: a leader with an established epoch, or a synced learner. */
@@ -230,6 +272,7 @@ export class QuorumPeer implements WriteCoordinator {
   /** One tick of tickTime: election rebroadcasts and decisions, pings, and failure detection. */
   tick(): void {
     if (this.removed) return;
+    this.payFlushOwed();
     this.tickStep();
     this.actOnMembership();
   }
@@ -253,6 +296,13 @@ export class QuorumPeer implements WriteCoordinator {
         this.learnerTick();
         return;
     }
+  }
+
+  /** brokenMode 'ackBeforeFlush': the flush a correct follower does before acking comes on the next tick. */
+  private payFlushOwed(): void {
+    if (!this.flushOwed) return;
+    this.flushOwed = false;
+    this.storage.flush();
   }
 
   // ------------------------------------------------------------------ election
@@ -662,7 +712,9 @@ export class QuorumPeer implements WriteCoordinator {
         return;
       case 'proposal': {
         this.storage.append(message.txn);
-        this.storage.flush();
+        // The ack promises the txn survives a crash: durable first (SyncRequestProcessor before SendAckRequestProcessor).
+        if (this.config.brokenMode === 'ackBeforeFlush') this.flushOwed = true;
+        else this.storage.flush();
         this.lastLoggedZxid = message.txn.zxid;
         this.pendingProposals.push(message.txn);
         // During synchronisation the NEWLEADER ack covers these; afterwards each is acked.

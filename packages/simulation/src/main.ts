@@ -9,6 +9,7 @@ import { runSimulation } from './simulation.ts';
 import { checkHistory } from './check-history.ts';
 import { replayCommand, shrinkSimulation } from './shrink.ts';
 import { faultKinds, type FaultKind } from './simulation.ts';
+import { brokenModes, type BrokenMode } from '@vivarium/ensemble';
 
 const { values } = parseArgs({
   options: {
@@ -39,11 +40,12 @@ if (members !== 3 && members !== 5) {
   process.stderr.write(`vivarium-sim: --members must be 3 or 5, got ${members}\n`);
   process.exit(2);
 }
-const brokenMode = values['broken-mode'];
-if (brokenMode !== undefined && brokenMode !== 'commitWithoutQuorum' && brokenMode !== 'ignoreTruncate') {
-  process.stderr.write(`vivarium-sim: --broken-mode must be commitWithoutQuorum or ignoreTruncate, got ${brokenMode}\n`);
+const brokenModeText = values['broken-mode'];
+if (brokenModeText !== undefined && !(brokenModes as readonly string[]).includes(brokenModeText)) {
+  process.stderr.write(`vivarium-sim: --broken-mode must be one of ${brokenModes.join(', ')}, got ${brokenModeText}\n`);
   process.exit(2);
 }
+const brokenMode = brokenModeText as BrokenMode | undefined;
 const first = values.seed !== undefined ? integer('seed', values.seed) : integer('start', values.start);
 const count = values.seed !== undefined ? 1 : integer('seeds', values.seeds);
 const steps = integer('steps', values.steps);
@@ -60,7 +62,8 @@ if (values.faults !== undefined) {
   faults = named as FaultKind[];
 }
 
-const totals = { seeds: 0, operations: 0, failed: 0, checkerMs: 0, faults: {} as Record<string, number> };
+// crashPointsReached: the mid-step crashes that fired, by where they landed ('flush/after': a flush returned, nothing after it ran).
+const totals = { seeds: 0, operations: 0, failed: 0, checkerMs: 0, faults: {} as Record<string, number>, crashPointsReached: {} as Record<string, number> };
 const failures: Array<{ seed: number; violations: string[] }> = [];
 const started = Date.now();
 for (let seed = first; seed < first + count; seed++) {
@@ -71,6 +74,10 @@ for (let seed = first; seed < first + count; seed++) {
   totals.seeds++;
   totals.operations += result.operations;
   for (const [kind, n] of Object.entries(result.faults)) totals.faults[kind] = (totals.faults[kind] ?? 0) + n;
+  for (const { point } of result.crashPointsReached) {
+    const where = `${point.step}/${point.when}`;
+    totals.crashPointsReached[where] = (totals.crashPointsReached[where] ?? 0) + 1;
+  }
   if (violations.length > 0) {
     totals.failed++;
     failures.push({ seed, violations });
@@ -80,7 +87,7 @@ for (let seed = first; seed < first + count; seed++) {
 }
 process.stderr.write('\n');
 for (const failure of failures) {
-  const options = { seed: failure.seed, members, steps, clients, ...(faults === undefined ? {} : { faults }), ...(brokenMode === undefined ? {} : { brokenMode: brokenMode as 'commitWithoutQuorum' | 'ignoreTruncate' }) };
+  const options = { seed: failure.seed, members, steps, clients, ...(faults === undefined ? {} : { faults }), ...(brokenMode === undefined ? {} : { brokenMode }) };
   process.stdout.write(`seed ${failure.seed} FAILED: ${failure.violations.slice(0, 3).join(' | ')}\n  replay: ${replayCommand(options)}\n`);
   if (values.shrink) {
     const shrunk = await shrinkSimulation(options);
@@ -88,5 +95,5 @@ for (const failure of failures) {
   }
 }
 const summary = { ...totals, members, steps, firstSeed: first, wallSeconds: (Date.now() - started) / 1000, checkerMsPerHistory: totals.checkerMs / Math.max(1, totals.seeds) };
-process.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : `sim: ${totals.seeds} seeds on ${members} members, ${totals.operations} operations checked, faults ${JSON.stringify(totals.faults)}, ${totals.failed} with violations\n`);
+process.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : `sim: ${totals.seeds} seeds on ${members} members, ${totals.operations} operations checked, faults ${JSON.stringify(totals.faults)}, mid-step crashes that fired ${JSON.stringify(totals.crashPointsReached)}, ${totals.failed} with violations\n`);
 process.exit(totals.failed > 0 ? 1 : 0);

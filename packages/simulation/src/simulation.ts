@@ -1,7 +1,8 @@
 import type { ZooKeeperClient } from '@vivarium/client';
 import { ErrorCode, ZooKeeperError } from '@vivarium/protocol';
 import { createEnsemble, type Ensemble, type EnsembleMember } from '@vivarium/server';
-import { SeededRandom, type Random } from '@vivarium/store';
+import { SeededRandom, storageSteps, type CrashPoint, type Random } from '@vivarium/store';
+import type { BrokenMode } from '@vivarium/ensemble';
 import type { History, MemberLog, MultiSubOp, Operation, SessionRecord, WatchEvent, ZnodeOp } from '@vivarium/checker';
 import { maybeAppliedErrorCodes } from '@vivarium/checker';
 
@@ -15,22 +16,34 @@ export interface SimulationOptions {
   stepMs?: number;
   tickTimeMs?: number;
   /** Test-only: run a deliberately broken ZAB so the checkers can prove they catch it. */
-  brokenMode?: 'commitWithoutQuorum' | 'ignoreTruncate';
+  brokenMode?: BrokenMode;
   /** Called with the ensemble before the run starts, for debugging a seed. */
   observe?: (ensemble: Ensemble) => void;
   /** Only these fault kinds may strike (the others' rates are zeroed after drawing). Default: all. */
   faults?: readonly FaultKind[];
 }
 
-/** Fault kinds the swarm can enable; each seed draws which are on and how often they strike. */
-export const faultKinds = ['partitionHalves', 'isolateLeader', 'bridge', 'drop', 'delay', 'duplicate', 'crash', 'restart', 'heal', 'clockJump'] as const;
+/** The fault kinds whose rates and strikes come from the seed's main stream, in this order (as in every earlier run). */
+const mainStreamKinds = ['partitionHalves', 'isolateLeader', 'bridge', 'drop', 'delay', 'duplicate', 'crash', 'restart', 'heal', 'clockJump'] as const;
+
+/**
+ * Fault kinds the swarm can enable; each seed draws which are on and how often they strike. 'crashMidStep'
+ * arms a crash point: a member dies at a storage call inside one of its later steps (between an append and
+ * its flush, after a flush and before the ack, between the truncation and the snapshot of a sync...).
+ */
+export const faultKinds = [...mainStreamKinds, 'crashMidStep'] as const;
 export type FaultKind = (typeof faultKinds)[number];
+
+/** Where a mid-step crash may land, weighted toward the steps of the write path (several entries for one step). */
+const crashPointSteps: ReadonlyArray<CrashPoint['step']> = [...storageSteps, 'append', 'flush', 'flush', 'any'];
 
 export interface SimulationResult {
   seed: number;
   members: number;
   operations: number;
   faults: Record<FaultKind, number>;
+  /** The crash points that fired (crashMidStep arms them; one fires only when its member reaches it). */
+  crashPointsReached: Array<{ member: number; atMs: number; point: CrashPoint }>;
   /** Readable violations found by the run itself (safety assertions, liveness, durability); checkers add theirs. */
   violations: string[];
   history: History;
@@ -55,8 +68,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const steps = options.steps ?? 120;
   const tickTimeMs = options.tickTimeMs ?? 1000;
   const stepMs = options.stepMs ?? 250;
+  // Mid-step crashes draw from their own stream, so adding them changed no earlier seed's schedule
+  // up to its first mid-step crash (and not at all where crashMidStep is off).
+  const midStepRandom = random.fork('crashMidStep');
   // Swarm testing: each fault kind is on or off for this seed, with its own rate.
-  const rates = Object.fromEntries(faultKinds.map((kind) => [kind, random.nextFloat() < 0.6 ? random.nextFloat() * 0.12 : 0])) as Record<FaultKind, number>;
+  const drawRate = (from: Random): number => (from.nextFloat() < 0.6 ? from.nextFloat() * 0.12 : 0);
+  const rates = { ...Object.fromEntries(mainStreamKinds.map((kind) => [kind, drawRate(random)])), crashMidStep: drawRate(midStepRandom) } as Record<FaultKind, number>;
   if (options.faults !== undefined) for (const kind of faultKinds) if (!options.faults.includes(kind)) rates[kind] = 0;
   const faults = Object.fromEntries(faultKinds.map((kind) => [kind, 0])) as Record<FaultKind, number>;
   const violations: string[] = [];
@@ -161,7 +178,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   };
 
   const injectFault = (): void => {
-    for (const kind of faultKinds) {
+    for (const kind of mainStreamKinds) {
       if (!(random.nextFloat() < rates[kind])) continue;
       faults[kind]++;
       const ids = ensemble.members.map((m) => m.id);
@@ -222,6 +239,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           break;
       }
     }
+    if (midStepRandom.nextFloat() < rates.crashMidStep) {
+      faults.crashMidStep++;
+      const running = ensemble.members.filter((m) => m.isRunning);
+      // As for 'crash', keep one member up; the point fires only if and when its member reaches it.
+      if (running.length > 1) (running[midStepRandom.nextInt(running.length)] as EnsembleMember).armCrashPoint(randomCrashPoint(midStepRandom));
+    }
   };
 
   await safely('start', async () => {
@@ -248,6 +271,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
   // Heal, then a liveness phase that must make progress.
   await safely('liveness', async () => {
+    for (const member of ensemble.members) member.disarmCrashPoint();
     ensemble.heal();
     ensemble.network.clearFaults();
     for (const member of ensemble.members) if (!member.isRunning) member.restart();
@@ -292,12 +316,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const finalEphemerals = finalTree === undefined ? undefined : [...finalTree.sessionsWithEphemerals()].flatMap(([owner, paths]) => [...paths].map((path) => ({ path, owner: owner.toString(16) })));
   const simulatedMs = ensemble.clock.nowMs() - startMs;
   const traceHash = ensemble.traceHash;
+  const crashPointsReached = [...ensemble.crashPointsReached];
   await ensemble.close();
   return {
     seed: options.seed,
     members,
     operations: operations.length,
     faults,
+    crashPointsReached,
     violations,
     history: {
       seed: options.seed,
@@ -331,6 +357,15 @@ async function withDeadline<T>(ensemble: Ensemble, promise: Promise<T>, maxMs: n
     await ensemble.run(100);
   }
   return promise;
+}
+
+function randomCrashPoint(random: Random): CrashPoint {
+  return {
+    step: crashPointSteps[random.nextInt(crashPointSteps.length)] as CrashPoint['step'],
+    // The first few calls: a step of the write path makes two or three (append, flush, the engine's output flush).
+    nth: 1 + random.nextInt(3),
+    when: random.nextFloat() < 0.5 ? 'before' : 'after',
+  };
 }
 
 function shuffle<T>(random: Random, items: readonly T[]): T[] {

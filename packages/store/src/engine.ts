@@ -772,6 +772,17 @@ export class Engine implements ManualClockListener, WriteCoordinator {
     this.detach(connection);
   }
 
+  /**
+   * The member's process died in the middle of a step: output not yet handed to a connection never left
+   * (it may depend on a txn the crash lost), and every connection just closes, as the kernel closes a dead
+   * process's sockets.
+   */
+  closeAfterCrash(): void {
+    // A connection closed earlier in the step still gets its close: the kernel closes that socket too.
+    for (const connection of this.dirty) connection.pending = connection.pending.filter((output) => output.kind === 'close');
+    this.close();
+  }
+
   // ------------------------------------------------------------------ inspection
 
   sessionOf(connectionId: ConnectionId): bigint | undefined {

@@ -23,3 +23,4 @@ export { sha1 } from './sha1.ts';
 export { snapshotFormatVersion, type Snapshot, type SnapshotNode } from './snapshot.ts';
 export type { RecoveredState, Storage } from './storage.ts';
 export { InMemoryStorage } from './in-memory-storage.ts';
+export { CrashPointReached, CrashPointStorage, storageSteps, type CrashPoint, type CrashableStorage, type StorageStep } from './crash-point-storage.ts';

@@ -1,6 +1,6 @@
 import { manualScheduler, systemScheduler, ZooKeeperClient, type ChannelFactory, type Scheduler } from '@vivarium/client';
-import { QuorumPeer, type PeerEvent, type QuorumConfig } from '@vivarium/ensemble';
-import { Engine, InMemoryStorage, ManualClock, SeededRandom, assert, type Clock, type EngineConfig, type ManualClockListener, type Random, type Txn } from '@vivarium/store';
+import { QuorumPeer, type BrokenMode, type PeerEvent, type QuorumConfig } from '@vivarium/ensemble';
+import { CrashPointReached, CrashPointStorage, Engine, InMemoryStorage, ManualClock, SeededRandom, assert, type Clock, type CrashPoint, type EngineConfig, type ManualClockListener, type Random, type Storage, type Txn } from '@vivarium/store';
 import { SimNetwork } from '@vivarium/transport';
 import { localChannelFactory } from '@vivarium/client';
 import { SystemClock } from '../system-clock.ts';
@@ -23,7 +23,7 @@ export interface EnsembleOptions extends Partial<Omit<EngineConfig, 'memberId'>>
   /** A learner further behind than this is sent a snapshot. Default 1000. */
   diffTxnsMax?: number;
   /** Test-only: break ZAB on purpose so the simulation's checkers can prove they catch it. */
-  brokenMode?: 'commitWithoutQuorum' | 'ignoreTruncate';
+  brokenMode?: BrokenMode;
   /** Run checkSafety() after every step of run() and waitForLeader(). Default true. */
   checkSafetyEveryStep?: boolean;
   /** readonlymode.enabled: a member cut off from its quorum serves read-only clients. */
@@ -49,6 +49,8 @@ export class EnsembleMember {
   readonly storage = new InMemoryStorage();
   private engineValue: Engine | undefined;
   private peerValue: QuorumPeer | undefined;
+  /** This run's view of `storage`: where an armed crash point kills the member inside a step. */
+  private crashPoints: CrashPointStorage | undefined;
   private unsubscribeEngine: (() => void) | undefined;
   private readonly ensemble: Ensemble;
 
@@ -118,13 +120,58 @@ export class EnsembleMember {
   start(): void {
     if (this.peerValue !== undefined) return;
     this.everStarted = true;
-    this.engineValue = this.ensemble.createEngine(this.id, this.storage);
+    this.crashPoints = new CrashPointStorage(this.storage);
+    this.engineValue = this.ensemble.createEngine(this.id, this.crashPoints);
     this.peerValue = new QuorumPeer(this.ensemble.quorumConfig(this.id), this.engineValue);
     this.peerValue.onOutbox = () => this.ensemble.schedulePump();
     this.ensemble.writeEnsembleConfig(this);
     this.ensemble.attach(this);
-    this.unsubscribeEngine = this.ensemble.subscribeEngine(this.engineValue);
+    this.unsubscribeEngine = this.ensemble.subscribeEngine(this);
     this.ensemble.schedulePump();
+  }
+
+  /**
+   * Kill this member inside a later step, at a storage call (see CrashPoint): the rest of that step does not
+   * run, nothing it queued for peers or clients leaves, unflushed appends are lost. It stays down until
+   * restart(), which recovers from storage as after any crash. Replaces a point armed before.
+   */
+  armCrashPoint(point: CrashPoint): void {
+    assert(this.crashPoints !== undefined && this.peerValue !== undefined, `member ${this.id} is not running`);
+    this.crashPoints.arm(point);
+  }
+
+  disarmCrashPoint(): void {
+    this.crashPoints?.disarm();
+  }
+
+  get crashPointArmed(): boolean {
+    return this.crashPoints?.isArmed ?? false;
+  }
+
+  /** A crash point fired in this run and the member was not torn down: some caller swallowed the signal. */
+  get diedUnnoticed(): boolean {
+    return this.peerValue !== undefined && this.crashPoints?.fired !== undefined;
+  }
+
+  /**
+   * Run member code (one input to the peer or the engine). If it reaches this run's armed crash point, the
+   * member dies right there and this returns normally: the caller sees a member that went down.
+   */
+  runStep(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      if (!(error instanceof CrashPointReached) || error.storage !== this.crashPoints || this.peerValue === undefined) throw error;
+      this.ensemble.crashPointReached(this, error.point);
+      this.crashInsideStep();
+    }
+  }
+
+  private crashInsideStep(): void {
+    // What the peer did before the crash point is in its trace; its outbox goes down with it, undelivered.
+    this.ensemble.collectEvents(this);
+    this.crashPoints?.release();
+    this.down({ afterCrash: true });
   }
 
   /** A clean stop: everything flushed. */
@@ -145,12 +192,16 @@ export class EnsembleMember {
     this.start();
   }
 
-  private down(): void {
+  private down(options: { afterCrash?: boolean } = {}): void {
+    // A crash point never fires in the teardown itself.
+    this.crashPoints?.disarm();
     this.ensemble.detach(this);
     // A stopped or killed process's sockets close: its peers notice at once (a partition is silence instead).
     this.ensemble.linksClosed(this.id);
     this.unsubscribeEngine?.();
-    this.engineValue?.close();
+    if (options.afterCrash === true) this.engineValue?.closeAfterCrash();
+    else this.engineValue?.close();
+    this.crashPoints = undefined;
     this.engineValue = undefined;
     this.peerValue = undefined;
   }
@@ -299,7 +350,7 @@ export class Ensemble {
     this.member(id).stop();
   }
 
-  createEngine(id: number, storage: InMemoryStorage): Engine {
+  createEngine(id: number, storage: Storage): Engine {
     const { members: _m, observers: _o, seed: _s, clock: _c, initLimitTicks: _i, syncLimitTicks: _y, diffTxnsMax: _d, brokenMode: _b, checkSafetyEveryStep: _k, readOnlyModeEnabled: _r, ...engineOptions } = this.options;
     return new Engine({ ...engineOptions, memberId: id, clock: this.clock, random: this.random.fork(`member-${id}`), storage });
   }
@@ -307,8 +358,8 @@ export class Ensemble {
   attach(member: EnsembleMember): void {
     this.network.attach(member.id, (envelope) => {
       if (!member.isRunning) return;
-      member.peer.receive(envelope);
-      this.collect(member);
+      member.runStep(() => member.peer.receive(envelope));
+      if (member.isRunning) this.collect(member);
     });
   }
 
@@ -322,19 +373,28 @@ export class Ensemble {
       if (other.id === id || !other.isRunning) continue;
       // Only a member that could still reach it had a connection to lose.
       if (!this.network.canReach(other.id, id)) continue;
-      other.peer.linkClosed(id);
-      this.collectEvents(other);
+      other.runStep(() => other.peer.linkClosed(id));
+      if (other.isRunning) this.collectEvents(other);
     }
     this.schedulePump();
   }
 
-  subscribeEngine(engine: Engine): () => void {
+  /** The member's engine on the clock: session expiry and reaping run as steps of the member. */
+  subscribeEngine(member: EnsembleMember): () => void {
+    const engine = member.engine;
     if (this.manualClock === undefined) {
-      const timer = setInterval(() => engine.tick(), Math.max(10, Math.floor(this.tickTimeMs / 4)));
+      const timer = setInterval(() => member.runStep(() => engine.tick()), Math.max(10, Math.floor(this.tickTimeMs / 4)));
       timer.unref();
       return () => clearInterval(timer);
     }
-    return this.manualClock.subscribe(engine);
+    return this.manualClock.subscribe({ nextWakeMs: () => engine.nextWakeMs(), onTime: () => member.runStep(() => engine.onTime()) });
+  }
+
+  /** Where members died inside a step (crash points reached), in order: for reports and tests. */
+  readonly crashPointsReached: Array<{ member: number; atMs: number; point: CrashPoint }> = [];
+
+  crashPointReached(member: EnsembleMember, point: CrashPoint): void {
+    this.crashPointsReached.push({ member: member.id, atMs: this.clock.nowMs(), point });
   }
 
   member(id: number): EnsembleMember {
@@ -465,7 +525,13 @@ export class Ensemble {
     const channelFactory: ChannelFactory = (handler, attempt) => {
       const member = this.members[(first - 1 + attempt) % this.members.length] as EnsembleMember;
       if (!member.isRunning) return deadChannel(handler, `member ${member.id} is down`);
-      return localChannelFactory(member.engine, options.remoteAddress === undefined ? {} : { remoteAddress: options.remoteAddress })(handler, attempt);
+      const channel = localChannelFactory(member.engine, options.remoteAddress === undefined ? {} : { remoteAddress: options.remoteAddress })(handler, attempt);
+      // A client's request is an input to the member: it may die handling it, at a crash point.
+      return {
+        connect: (request) => member.runStep(() => channel.connect(request)),
+        send: (xid, request) => member.runStep(() => channel.send(xid, request)),
+        close: () => member.runStep(() => channel.close()),
+      };
     };
     const client = new ZooKeeperClient({
       channelFactory,
@@ -501,6 +567,7 @@ export class Ensemble {
   checkSafety(): void {
     const failure = this.backgroundFailures.shift();
     if (failure !== undefined) throw failure;
+    for (const member of this.members) assert(!member.diedUnnoticed, `member ${member.id} reached a crash point but kept running: a caller swallowed the signal (seed ${this.seed})`);
     const history = new Map<bigint, string>();
     for (const member of this.members) {
       if (!member.isRunning) continue;
@@ -587,8 +654,8 @@ export class Ensemble {
     this.nextTickMs += this.tickTimeMs;
     for (const member of this.members) {
       if (!member.isRunning) continue;
-      member.peer.tick();
-      this.collect(member);
+      member.runStep(() => member.peer.tick());
+      if (member.isRunning) this.collect(member);
     }
     this.settle();
   }
