@@ -89,6 +89,14 @@ export class FaultInjectingTransport implements Transport {
     return this.held.length;
   }
 
+  get onLinkClosed(): ((peer: number) => void) | undefined {
+    return this.inner.onLinkClosed;
+  }
+
+  set onLinkClosed(listener: ((peer: number) => void) | undefined) {
+    this.inner.onLinkClosed = listener;
+  }
+
   attach(memberId: number, deliver: (envelope: Envelope) => void): void {
     this.inner.attach(memberId, deliver);
   }

@@ -55,6 +55,7 @@ export class MessagePortTransport implements Transport {
   private deliver: ((envelope: Envelope) => void) | undefined;
   private blocked: ReadonlySet<number> = new Set();
   private closed = false;
+  onLinkClosed: ((peer: number) => void) | undefined;
 
   constructor(options: MessagePortTransportOptions) {
     this.myId = options.myId;
@@ -75,7 +76,10 @@ export class MessagePortTransport implements Transport {
     this.links.set(peerId, link);
     port.on('message', (data: unknown) => this.onMessage(peerId, link, data));
     port.on('close', () => {
-      if (this.links.get(peerId) === link) this.links.delete(peerId);
+      if (this.links.get(peerId) !== link) return;
+      // The peer's thread ended (or it closed its side): as a socket closing under a dead process.
+      this.links.delete(peerId);
+      if (!this.closed) this.onLinkClosed?.(peerId);
     });
   }
 

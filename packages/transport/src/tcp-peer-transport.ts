@@ -141,6 +141,7 @@ export class TcpPeerTransport implements Transport {
   private deliver: ((envelope: Envelope) => void) | undefined;
   private blocked: ReadonlySet<number> = new Set();
   private closed = false;
+  onLinkClosed: ((peer: number) => void) | undefined;
   private boundAddresses: ListenAddress[] = [];
   private readonly logLimiter = { windowStartMs: 0, lines: 0, suppressed: 0 };
 
@@ -495,7 +496,10 @@ export class TcpPeerTransport implements Transport {
       link.reader = undefined;
       link.blockedOnDrain = false;
       this.stats.connectionsLost++;
-      if (!this.closed) this.log(`lost the connection to member ${link.id}`);
+      if (!this.closed) {
+        this.log(`lost the connection to member ${link.id}`);
+        this.onLinkClosed?.(link.id);
+      }
       // A connection that lived a while was a good one: start the next attempt quickly.
       if (Date.now() - establishedAt > this.options.reconnectDelayMaxMs) link.delayMs = this.options.reconnectDelayMinMs;
       this.scheduleRedial(link);

@@ -8,4 +8,10 @@ export interface Transport {
   detach(memberId: number): void;
   send(envelope: Envelope): void;
   close(): void;
+  /**
+   * Set by the member: called when the connection to `peer` closes under it (the peer's process or
+   * thread died and its sockets or ports closed), so a follower steps down at once, as ZooKeeper's
+   * does when its socket to the leader breaks. Not called for partitions (silence) or after close().
+   */
+  onLinkClosed?: ((peer: number) => void) | undefined;
 }

@@ -79,6 +79,27 @@ interface Running {
   storage: Storage;
   transport: Transport;
   tickTimer: NodeJS.Timeout;
+  /** Armed while the peer elects or joins: decides a settled election, or resends an unanswered vote or FOLLOWERINFO. */
+  electionTimer: { kind: 'decide' | 'resend'; handle: NodeJS.Timeout } | undefined;
+  /** The next resend's delay: doubles while the election stays unsettled, as ZooKeeper's notification timeout does. */
+  resendDelayMs: number;
+}
+
+/**
+ * ZooKeeper's FastLeaderElection timing, so a real-time election does not wait
+ * for ticks (tickTime is 2 s by default): once a quorum agrees, decide after
+ * finalizeWait (200 ms) without a better vote; while looking and unsettled,
+ * resend the vote after 200 ms, doubling up to a tick (ZooKeeper doubles up to
+ * maxNotificationInterval); a learner whose FOLLOWERINFO reached a leader still
+ * deciding resends it the same way (ZooKeeper's follower redials the leader).
+ */
+const finalizeWaitMs = 200;
+const firstResendMs = 200;
+
+function clearTimers(running: Running): void {
+  clearInterval(running.tickTimer);
+  if (running.electionTimer !== undefined) clearTimeout(running.electionTimer.handle);
+  running.electionTimer = undefined;
 }
 
 let lastIncarnation = 0;
@@ -173,9 +194,10 @@ export class QuorumMember {
       const peer = new QuorumPeer(config, graph.engine);
       const tickTimer = setInterval(() => this.guard(() => peer.tick()), this.tickTimeMs);
       tickTimer.unref();
-      this.running = { graph, peer, storage: storage as unknown as Storage, transport, tickTimer };
+      this.running = { graph, peer, storage: storage as unknown as Storage, transport, tickTimer, electionTimer: undefined, resendDelayMs: firstResendMs };
       peer.onOutbox = () => this.scheduleDrain();
       transport.attach(this.id, (envelope) => this.guard(() => peer.receive(envelope)));
+      transport.onLinkClosed = (peerId) => this.guard(() => peer.linkClosed(peerId));
       this.drain();
     } catch (error) {
       transport.close();
@@ -190,7 +212,7 @@ export class QuorumMember {
     const running = this.running;
     if (running === undefined) return;
     this.running = undefined;
-    clearInterval(running.tickTimer);
+    clearTimers(running);
     running.transport.close();
     await running.graph.dispose();
     running.storage.close();
@@ -203,7 +225,7 @@ export class QuorumMember {
     if (running === undefined) return;
     this.running = undefined;
     this.loseUnflushed(running);
-    clearInterval(running.tickTimer);
+    clearTimers(running);
     running.transport.close();
     await running.graph.dispose();
   }
@@ -276,7 +298,29 @@ export class QuorumMember {
     for (const envelope of running.peer.drainOutbox()) running.transport.send(envelope);
     const onEvent = this.options.onEvent;
     for (const event of running.peer.drainEvents()) onEvent?.(event);
+    this.armElectionTimer(running);
     this.options.onStep?.();
+  }
+
+  /** While electing or joining: decide a settled election after the finalize wait, or resend after a backoff. */
+  private armElectionTimer(running: Running): void {
+    const peer = running.peer;
+    const kind = peer.electionDecisionPending ? 'decide' : peer.awaitingAnswer ? 'resend' : undefined;
+    if (running.electionTimer !== undefined && running.electionTimer.kind === kind) return;
+    if (running.electionTimer !== undefined) clearTimeout(running.electionTimer.handle);
+    running.electionTimer = undefined;
+    if (kind === undefined) {
+      running.resendDelayMs = firstResendMs;
+      return;
+    }
+    const delayMs = Math.min(kind === 'decide' ? finalizeWaitMs : running.resendDelayMs, this.tickTimeMs);
+    const handle = setTimeout(() => {
+      running.electionTimer = undefined;
+      if (kind === 'resend') running.resendDelayMs = Math.min(running.resendDelayMs * 2, this.tickTimeMs);
+      this.guard(() => (kind === 'decide' ? peer.decideElection() : peer.resendUnanswered()));
+    }, delayMs);
+    handle.unref();
+    running.electionTimer = { kind, handle };
   }
 
   /** Run a step of the peer; a broken invariant takes the member down (as ZooKeeper exits) and is reported. */
@@ -287,7 +331,7 @@ export class QuorumMember {
       step();
     } catch (error) {
       this.running = undefined;
-      clearInterval(running.tickTimer);
+      clearTimers(running);
       this.loseUnflushed(running);
       running.transport.close();
       void running.graph.dispose();
