@@ -10,7 +10,9 @@ import { QuorumPeer, type PeerEvent, type PeerState, type QuorumConfig } from '@
 import type { Data } from '@vivarium/protocol';
 import type { EngineConfig, Engine, Storage } from '@vivarium/store';
 import type { Transport } from '@vivarium/transport';
+import { systemScheduler } from '@vivarium/client';
 import { composeMember, type MemberGraph } from '../composition-root.ts';
+import { ElectionPacer } from './election-pacer.ts';
 import { treeDigest } from './tree-digest.ts';
 
 export interface QuorumMemberOptions {
@@ -79,27 +81,13 @@ interface Running {
   storage: Storage;
   transport: Transport;
   tickTimer: NodeJS.Timeout;
-  /** Armed while the peer elects or joins: decides a settled election, or resends an unanswered vote or FOLLOWERINFO. */
-  electionTimer: { kind: 'decide' | 'resend'; handle: NodeJS.Timeout } | undefined;
-  /** The next resend's delay: doubles while the election stays unsettled, as ZooKeeper's notification timeout does. */
-  resendDelayMs: number;
+  /** ZooKeeper's election timing between ticks. */
+  pacer: ElectionPacer;
 }
-
-/**
- * ZooKeeper's FastLeaderElection timing, so a real-time election does not wait
- * for ticks (tickTime is 2 s by default): once a quorum agrees, decide after
- * finalizeWait (200 ms) without a better vote; while looking and unsettled,
- * resend the vote after 200 ms, doubling up to a tick (ZooKeeper doubles up to
- * maxNotificationInterval); a learner whose FOLLOWERINFO reached a leader still
- * deciding resends it the same way (ZooKeeper's follower redials the leader).
- */
-const finalizeWaitMs = 200;
-const firstResendMs = 200;
 
 function clearTimers(running: Running): void {
   clearInterval(running.tickTimer);
-  if (running.electionTimer !== undefined) clearTimeout(running.electionTimer.handle);
-  running.electionTimer = undefined;
+  running.pacer.cancel();
 }
 
 let lastIncarnation = 0;
@@ -194,7 +182,7 @@ export class QuorumMember {
       const peer = new QuorumPeer(config, graph.engine);
       const tickTimer = setInterval(() => this.guard(() => peer.tick()), this.tickTimeMs);
       tickTimer.unref();
-      this.running = { graph, peer, storage: storage as unknown as Storage, transport, tickTimer, electionTimer: undefined, resendDelayMs: firstResendMs };
+      this.running = { graph, peer, storage: storage as unknown as Storage, transport, tickTimer, pacer: new ElectionPacer({ scheduler: systemScheduler(), tickTimeMs: this.tickTimeMs, runStep: (work) => this.guard(work) }) };
       peer.onOutbox = () => this.scheduleDrain();
       transport.attach(this.id, (envelope) => this.guard(() => peer.receive(envelope)));
       transport.onLinkClosed = (peerId) => this.guard(() => peer.linkClosed(peerId));
@@ -298,29 +286,8 @@ export class QuorumMember {
     for (const envelope of running.peer.drainOutbox()) running.transport.send(envelope);
     const onEvent = this.options.onEvent;
     for (const event of running.peer.drainEvents()) onEvent?.(event);
-    this.armElectionTimer(running);
+    running.pacer.update(running.peer);
     this.options.onStep?.();
-  }
-
-  /** While electing or joining: decide a settled election after the finalize wait, or resend after a backoff. */
-  private armElectionTimer(running: Running): void {
-    const peer = running.peer;
-    const kind = peer.electionDecisionPending ? 'decide' : peer.awaitingAnswer ? 'resend' : undefined;
-    if (running.electionTimer !== undefined && running.electionTimer.kind === kind) return;
-    if (running.electionTimer !== undefined) clearTimeout(running.electionTimer.handle);
-    running.electionTimer = undefined;
-    if (kind === undefined) {
-      running.resendDelayMs = firstResendMs;
-      return;
-    }
-    const delayMs = Math.min(kind === 'decide' ? finalizeWaitMs : running.resendDelayMs, this.tickTimeMs);
-    const handle = setTimeout(() => {
-      running.electionTimer = undefined;
-      if (kind === 'resend') running.resendDelayMs = Math.min(running.resendDelayMs * 2, this.tickTimeMs);
-      this.guard(() => (kind === 'decide' ? peer.decideElection() : peer.resendUnanswered()));
-    }, delayMs);
-    handle.unref();
-    running.electionTimer = { kind, handle };
   }
 
   /** Run a step of the peer; a broken invariant takes the member down (as ZooKeeper exits) and is reported. */
