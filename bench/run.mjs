@@ -10,7 +10,9 @@
 // Reports medians with min and max; nothing here passes or fails. An unfiltered
 // default run writes bench/results/latest.{json,md}; --full writes full.{json,md};
 // a filtered run writes to bench/results/tmp/ (git-ignored) so it never replaces a
-// whole report with part of one.
+// whole report with part of one. Charts a scenario returns (SVG strings from
+// bench/lib/svg-chart.mjs) go to charts/<latest|full>-<scenario>-<id>.svg beside the
+// report, which embeds them.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
@@ -18,7 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { formatDuration, formatRate, nowMs } from './lib/measure.mjs';
 
 // One line per scenario module. Each exports `scenarios`: an array of
-//   { name, title, skip?(ctx) -> string | undefined, run(ctx) -> { figures, notes?, summary? } }
+//   { name, title, skip?(ctx) -> string | undefined, run(ctx) -> { figures, notes?, summary?, charts? } }
+// charts: [{ id, title, svg }] (svg from bench/lib/svg-chart.mjs), written and embedded by this runner.
 // `skip` returns a reason when the scenario cannot run here (e.g. no real ZooKeeper installed);
 // the report then says so instead of failing. See bench/README.md, "Adding a scenario".
 const scenarioModules = [
@@ -26,6 +29,7 @@ const scenarioModules = [
   './scenarios/storage.mjs',
   './scenarios/wire.mjs',
   './scenarios/ensemble.mjs',
+  './scenarios/read-ratio.mjs',
   './scenarios/fixtures.mjs',
   './scenarios/transports.mjs',
 ];
@@ -138,6 +142,7 @@ function markdownReport(report) {
       lines.push(`**Skipped:** ${scenario.skipped}`);
       continue;
     }
+    for (const chart of scenario.charts ?? []) lines.push(`![${chart.title}](${chart.file})`, '');
     if (scenario.summary !== undefined) {
       const { title, header, rows } = scenario.summary;
       lines.push(`${title}`, '', `| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
@@ -156,6 +161,25 @@ function markdownReport(report) {
     lines.push('', `Scenario wall time: ${formatDuration(scenario.elapsedMs)}.`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+// ------------------------------------------------------------------ charts
+
+/**
+ * Writes each scenario's charts to <dir>/charts/<base>-<scenario>-<id>.svg and replaces the SVG
+ * text in the report by the relative file name (the Markdown embeds it, the JSON names it).
+ */
+function writeCharts(report, dir, base) {
+  const chartsDir = new URL('./charts/', dir);
+  for (const scenario of report.scenarios) {
+    if (!(scenario.charts?.length > 0)) continue;
+    mkdirSync(chartsDir, { recursive: true });
+    scenario.charts = scenario.charts.map(({ id, title, svg }) => {
+      const file = `charts/${base}-${scenario.name.replace(/[^a-z0-9]+/gi, '-')}-${id}.svg`;
+      writeFileSync(new URL(file, dir), svg);
+      return { id, title, file };
+    });
+  }
 }
 
 // ------------------------------------------------------------------ main
@@ -199,9 +223,9 @@ async function main() {
       continue;
     }
     try {
-      const { figures, notes = [], summary } = await scenario.run(ctx);
+      const { figures, notes = [], summary, charts = [] } = await scenario.run(ctx);
       const elapsedMs = nowMs() - scenarioStart;
-      report.scenarios.push({ name: scenario.name, title: scenario.title, elapsedMs, figures, notes, ...(summary === undefined ? {} : { summary }) });
+      report.scenarios.push({ name: scenario.name, title: scenario.title, elapsedMs, figures, notes, ...(summary === undefined ? {} : { summary }), charts });
       for (const figure of figures) console.log(progressLine(figure));
       console.log(`[${index + 1}/${selected.length}] ${scenario.name} done in ${formatDuration(elapsedMs)}`);
     } catch (error) {
@@ -220,6 +244,7 @@ async function main() {
   const dir = filtered ? new URL('./tmp/', resultsDir) : resultsDir;
   const base = options.full ? 'full' : 'latest';
   mkdirSync(dir, { recursive: true });
+  writeCharts(report, dir, base);
   const json = JSON.stringify(report, (_, v) => (typeof v === 'bigint' ? v.toString() : v), 2);
   writeFileSync(new URL(`${base}.json`, dir), `${json}\n`);
   writeFileSync(new URL(`${base}.md`, dir), markdownReport(report));
