@@ -26,6 +26,7 @@ import { formatDuration, formatRate, nowMs } from './lib/measure.mjs';
 // the report then says so instead of failing. See bench/README.md, "Adding a scenario".
 const scenarioModules = [
   './scenarios/in-process.mjs',
+  './scenarios/sessions.mjs',
   './scenarios/storage.mjs',
   './scenarios/wire.mjs',
   './scenarios/ensemble.mjs',
