@@ -29,6 +29,7 @@ const scenarioModules = [
   './scenarios/sessions.mjs',
   './scenarios/storage.mjs',
   './scenarios/wire.mjs',
+  './scenarios/multi.mjs',
   './scenarios/ensemble.mjs',
   './scenarios/read-ratio.mjs',
   './scenarios/fixtures.mjs',
