@@ -30,6 +30,7 @@ const scenarioModules = [
   './scenarios/storage.mjs',
   './scenarios/wire.mjs',
   './scenarios/multi.mjs',
+  './scenarios/trees.mjs',
   './scenarios/ensemble.mjs',
   './scenarios/read-ratio.mjs',
   './scenarios/fixtures.mjs',
