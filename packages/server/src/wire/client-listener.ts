@@ -127,6 +127,10 @@ export async function listenForClients(options: ClientListenerOptions): Promise<
     get readOnly() {
       return options.engine()?.isReadOnly ?? false;
     },
+    get serving() {
+      const engine = options.engine();
+      return engine !== undefined && (engine.isServing || engine.isReadOnly);
+    },
     get clientPort() {
       return boundPort;
     },

@@ -7,6 +7,8 @@ export const vivariumVersion = '0.1.0';
 export const reportedVersion = `${zookeeperCompatibleVersion}-vivarium-${vivariumVersion}`;
 const builtOn = '2026-11-22 00:00 UTC';
 
+export const notServing = 'This ZooKeeper instance is not currently serving requests';
+
 /** What a four-letter word can see of the server. */
 export interface FourLetterContext {
   engine: Engine;
@@ -15,6 +17,8 @@ export interface FourLetterContext {
   packetsSent(): number;
   mode: 'standalone' | 'leader' | 'follower' | 'observer' | 'read-only';
   readOnly: boolean;
+  /** Serving requests (read-only counts): false for an ensemble member that is electing or syncing. */
+  serving: boolean;
   clientPort: number;
   dataDir: string;
   dataLogDir: string;
@@ -57,8 +61,10 @@ function serverSummary(context: FourLetterContext): string {
 
 /** The text ZooKeeper 3.8 answers for `word`, in its formats (reference §1.9). */
 export function answerFourLetterWord(word: FourLetterWord, context: FourLetterContext): string {
+  // A member electing or syncing has no running ZooKeeperServer: ZooKeeper's commands say so (isro says "null").
+  if (!context.serving && word !== 'ruok' && word !== 'envi') return word === 'isro' ? 'null' : `${notServing}\n`;
   const engine = context.engine;
-  const versionLine = `Zookeeper version: ${reportedVersion}, built on ${builtOn}\n`;
+  const versionLine = `Zookeeper version: ${reportedVersion}, built on ${builtOn}\n${context.readOnly ? 'READ-ONLY mode; serving only read-only clients\n' : ''}`;
   switch (word) {
     case 'ruok':
       return 'imok';

@@ -38,6 +38,7 @@ function contextFor(engine: Engine): FourLetterContext {
     packetsSent: () => 0,
     mode: 'standalone',
     readOnly: false,
+    serving: true,
     clientPort: 2181,
     dataDir: '/tmp/d',
     dataLogDir: '/tmp/d',
@@ -242,6 +243,21 @@ describe('four-letter words', () => {
     expect(srvr).toContain('Mode: standalone\n');
     expect(srvr).toContain('Node count: 5\n');
     expect(answerFourLetterWord('envi', contextFor(newEngine())).split('\n')[1]).toMatch(/^zookeeper\.version=3\.8\.4/);
+  });
+
+  it('answers as ZooKeeper does while not serving (an electing member) and while read-only', () => {
+    const electing = { ...contextFor(newEngine()), mode: 'follower' as const, serving: false };
+    for (const word of ['srvr', 'stat', 'mntr', 'cons', 'conf', 'dump', 'wchs', 'wchc', 'wchp'] as const) {
+      expect(answerFourLetterWord(word, electing), word).toBe('This ZooKeeper instance is not currently serving requests\n');
+    }
+    expect(answerFourLetterWord('isro', electing)).toBe('null');
+    expect(answerFourLetterWord('ruok', electing)).toBe('imok');
+    expect(answerFourLetterWord('envi', electing)).toMatch(/^Environment:/);
+    const readOnly = { ...contextFor(newEngine()), mode: 'read-only' as const, readOnly: true };
+    expect(answerFourLetterWord('isro', readOnly)).toBe('ro');
+    expect(answerFourLetterWord('srvr', readOnly).split('\n').slice(1, 2)).toEqual(['READ-ONLY mode; serving only read-only clients']);
+    expect(answerFourLetterWord('srvr', readOnly)).toContain('Mode: read-only\n');
+    expect(answerFourLetterWord('isro', contextFor(newEngine()))).toBe('rw');
   });
 });
 
