@@ -27,6 +27,7 @@ import { formatDuration, formatRate, nowMs } from './lib/measure.mjs';
 const scenarioModules = [
   './scenarios/in-process.mjs',
   './scenarios/sessions.mjs',
+  './scenarios/memory.mjs',
   './scenarios/storage.mjs',
   './scenarios/wire.mjs',
   './scenarios/multi.mjs',
