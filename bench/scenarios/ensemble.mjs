@@ -15,6 +15,7 @@ import { createEnsemble } from '@vivarium/server';
 import { formatDuration, formatRate, measure } from '../lib/measure.mjs';
 import { formatRatio, rateFigure, ratioFigure, timeFigure } from '../lib/figures.mjs';
 import { loadRealZooKeeper, realZooKeeperUnavailable } from '../lib/real-zookeeper.mjs';
+import { barChart } from '../lib/svg-chart.mjs';
 import { closeAll, closeClient, connectClient, ensurePath, latencies, ops, percentile, pipelined, retryUntilSuccess } from '../lib/zk-client.mjs';
 
 const value = Buffer.alloc(100, 0x62);
@@ -535,8 +536,27 @@ function writesReport(result, targets, { writeOps, latencyOps, jitWarmupOps }) {
       zk === undefined ? '' : formatRatio(ms(zk.key, 'setDataP50') / ms(target.key, 'setDataP50')),
     ];
   });
+  const sizes = [...new Set(targets.map((t) => t.members))].sort((a, b) => a - b);
+  const bySystem = (prefix, label, op) => ({
+    name: `${label}: ${op}`,
+    values: sizes.map((m) => {
+      const t = targets.find((x) => x.key === `${prefix}${m}`);
+      return t === undefined ? undefined : rate(t.key, op);
+    }),
+  });
+  const charts = [{
+    id: 'ensemble-size',
+    title: 'Write throughput against ensemble size',
+    svg: barChart({
+      title: `Writes per second against ensemble size (${depth} in flight, to a follower)`,
+      yLabel: 'writes/s',
+      categories: sizes.map((m) => `${m} members`),
+      series: [bySystem('zk', 'ZooKeeper 3.8', 'create'), bySystem('zk', 'ZooKeeper 3.8', 'delete'), bySystem('viv', 'Vivarium', 'create'), bySystem('viv', 'Vivarium', 'delete')],
+    }),
+  }];
   return {
     figures,
+    charts,
     summary: {
       title: `Medians. Ratios against ZooKeeper with as many members, > 1× means Vivarium is faster:`,
       header: ['ensemble', `create, ${depth} in flight`, `delete, ${depth} in flight`, 'setData p50 / p99', 'create: Vivarium / ZK', 'p50: ZK / Vivarium'],

@@ -9,6 +9,7 @@ import { Engine, ManualClock, SeededRandom } from '@vivarium/store';
 import { createServer } from '@vivarium/server';
 import { perItemTimeFigure, rateFigure, ratioFigure } from '../lib/figures.mjs';
 import { formatDuration, formatRate, measure, timeMs, timeSyncMs } from '../lib/measure.mjs';
+import { lineChart } from '../lib/svg-chart.mjs';
 
 const openAcl = [{ perms: Perm.all, id: { scheme: 'world', id: 'anyone' } }];
 /** Every write carries the same 16-byte value: sizes are not what these scenarios measure. */
@@ -163,6 +164,18 @@ function floorRun(n) {
     }),
   };
   check(nodes.size === n && parent.children.size === n, 'floor: tree size');
+  // The other ops' physical limits: a bare Map.get (getData), Map.set over an existing key
+  // (setData), Map.delete (delete), each by a freshly built copy of the path as a decoded request
+  // would carry (its hash not cached yet).
+  const lookups = paths.map((p) => Buffer.from(p).toString());
+  let found = 0;
+  phases.mapGet = { items: n, ms: timeSyncMs(() => { for (let i = 0; i < n; i++) if (map.get(lookups[i]) !== undefined) found++; }) };
+  check(found === n, 'floor: map get');
+  const setKeys = paths.map((p) => Buffer.from(p).toString());
+  phases.mapSetExisting = { items: n, ms: timeSyncMs(() => { for (let i = 0; i < n; i++) map.set(setKeys[i], payload); }) };
+  const deleteKeys = paths.map((p) => Buffer.from(p).toString());
+  phases.mapDelete = { items: n, ms: timeSyncMs(() => { for (let i = 0; i < n; i++) map.delete(deleteKeys[i]); }) };
+  check(map.size === 0, 'floor: map delete');
   return phases;
 }
 
@@ -186,6 +199,9 @@ const opsScenario = {
     const figures = [
       rateFigure('floor.mapSet', 'floor: bare Map.set per znode', floor.mapSet, { unit: 'znodes/s' }),
       rateFigure('floor.minimalTree', 'floor: node object + Map.set + parent Set.add', floor.minimalTree, { unit: 'znodes/s' }),
+      rateFigure('floor.mapGet', 'floor (getData): bare Map.get per znode', floor.mapGet),
+      rateFigure('floor.mapSetExisting', 'floor (setData): bare Map.set over an existing key', floor.mapSetExisting),
+      rateFigure('floor.mapDelete', 'floor (delete): bare Map.delete per znode', floor.mapDelete),
     ];
     const paths = [
       ['engine', 'Engine direct', engine],
@@ -201,6 +217,9 @@ const opsScenario = {
     figures.push(
       ratioFigure('ratio.engineCreate.mapSet', 'Engine create time / bare Map.set time', floor.mapSet.rate.median, engine.create.rate.median),
       ratioFigure('ratio.engineCreate.minimalTree', 'Engine create time / minimal-tree time', floor.minimalTree.rate.median, engine.create.rate.median),
+      ratioFigure('ratio.engineGetData.mapGet', 'Engine getData time / bare Map.get time', floor.mapGet.rate.median, engine.getData.rate.median),
+      ratioFigure('ratio.engineSetData.mapSet', 'Engine setData time / bare Map.set (existing key) time', floor.mapSetExisting.rate.median, engine.setData.rate.median),
+      ratioFigure('ratio.engineDelete.mapDelete', 'Engine delete time / bare Map.delete time', floor.mapDelete.rate.median, engine.delete.rate.median),
     );
     for (const op of opNames) {
       figures.push(ratioFigure(`ratio.client1.${op}`, `${op}: client (1 in flight) time / Engine time`, engine[op].rate.median, client1[op].rate.median));
@@ -224,10 +243,14 @@ const opsScenario = {
     summary.rows.push(
       ['floor: bare Map.set per znode', rateCell(floor.mapSet), '', '', '', ''],
       ['floor: node + Map.set + Set.add', rateCell(floor.minimalTree), '', '', '', ''],
+      ['floor (getData): Map.get', rateCell(floor.mapGet), '', '', '', ''],
+      ['floor (setData): Map.set, existing key', rateCell(floor.mapSetExisting), '', '', '', ''],
+      ['floor (delete): Map.delete', rateCell(floor.mapDelete), '', '', '', ''],
     );
     summary.footer = [
       `An Engine create takes ${(floor.mapSet.rate.median / engine.create.rate.median).toFixed(0)}× a bare Map.set`
-        + ` and ${(floor.minimalTree.rate.median / engine.create.rate.median).toFixed(1)}× the minimal tree insert (medians, same run).`,
+        + ` and ${(floor.minimalTree.rate.median / engine.create.rate.median).toFixed(1)}× the minimal tree insert (medians, same run);`
+        + ` a getData ${(floor.mapGet.rate.median / engine.getData.rate.median).toFixed(0)}× a bare Map.get, a setData ${(floor.mapSetExisting.rate.median / engine.setData.rate.median).toFixed(0)}× a Map.set, a delete ${(floor.mapDelete.rate.median / engine.delete.rate.median).toFixed(0)}× a Map.delete.`,
     ];
     return {
       figures,
@@ -293,18 +316,48 @@ const sessionsScenario = {
   async run(ctx) {
     const { sessions: n, churnRounds } = sizes(ctx.full);
     const result = await measure({ warmup: ctx.warmup, runs: ctx.runs, gcBetweenRuns: true, sample: () => sessionsRun(n, churnRounds) });
+    ctx.progress(`${n} sessions with churn done`);
+    // Cost against the number of sessions: the same create and expire-all at smaller counts
+    // (the largest point is the run above).
+    const smaller = [1_000, 10_000, 100_000].filter((count) => count < n);
+    const sweep = new Map();
+    for (const count of smaller) sweep.set(count, await measure({ warmup: ctx.warmup, runs: ctx.runs, gcBetweenRuns: true, sample: () => sessionsRun(count, 0) }));
+    sweep.set(n, result);
+    const counts = [...sweep.keys()];
+    const perSessionUs = (phase) => (phase.ms.median / phase.items) * 1000;
+    const sweepFigures = smaller.flatMap((count) => [
+      rateFigure(`sessions.${count}.create`, `${count} sessions: created`, sweep.get(count).create, { unit: 'sessions/s' }),
+      perItemTimeFigure(`sessions.${count}.expireAll`, `${count} sessions: expire all in one clock advance`, sweep.get(count).expire),
+    ]);
+    const charts = [{
+      id: 'per-session',
+      title: 'Session cost against the number of sessions',
+      svg: lineChart({
+        title: 'Cost per session against the number of sessions (Engine, manual clock)',
+        xLabel: 'sessions (log)',
+        yLabel: 'µs per session',
+        xLog: true,
+        series: [
+          { name: 'create (openConnection + connect)', points: counts.map((count) => [count, perSessionUs(sweep.get(count).create)]) },
+          { name: 'expire all in one clock advance', points: counts.map((count) => [count, perSessionUs(sweep.get(count).expire)]) },
+        ],
+      }),
+    }];
     return {
+      charts,
       figures: [
         rateFigure('sessions.create', `sessions created (${n}, openConnection + connect)`, result.create, { unit: 'sessions/s' }),
         rateFigure('sessions.touch', 'touches (ping on a live session, deadline moves a bucket)', result.touch, { unit: 'touches/s' }),
         rateFigure('sessions.churnClose', 'churn: closeSession', result.churnClose, { unit: 'closes/s' }),
         rateFigure('sessions.churnOpen', 'churn: new session', result.churnOpen, { unit: 'sessions/s' }),
         perItemTimeFigure('sessions.expireAll', `expire all ${n} sessions in one clock advance`, result.expire),
+        ...sweepFigures,
       ],
       notes: [
         `${n} sessions on their own connections (timeout ${sessionTimeoutMs} ms, tickTime 2000 ms), Engine on a ManualClock (clock.subscribe(engine)).`,
         `${churnRounds} churn rounds; each advances the clock one tick, closes every 10th session (closeSession), opens as many new ones, and pings the other 90%.`,
         'Expire: one clock.advance past every deadline; includes the closeSession txn per session, connection close and flushing the close to each sink.',
+        'The smaller counts (the chart) run the same create and expire-all without churn rounds.',
       ],
     };
   },
@@ -312,46 +365,107 @@ const sessionsScenario = {
 
 // ------------------------------------------------------------------ scenario 3: one write, 100k watchers
 
+/** One engine with `n` watcher connections; per run, re-arm every watch, then one setData fans out to all. */
+async function fanoutAt(n, ctx) {
+  const { engine } = newEngine({ connectionsMax: n + 1, sessionsMax: n + 1 });
+  let events = 0;
+  const watcherSink = (outputs) => {
+    for (const output of outputs) if (output.kind === 'event') events++;
+  };
+  const writer = openSession(engine, () => undefined);
+  engine.submit(writer, 1, createRequest('/fan'));
+  const connections = new Array(n);
+  const setupMs = timeSyncMs(() => { for (let i = 0; i < n; i++) connections[i] = openSession(engine, watcherSink); });
+  ctx.progress(`${n} watcher connections opened in ${setupMs.toFixed(0)} ms`);
+  const watchRequest = { type: OpCode.getData, path: '/fan', watch: true };
+  const setData = { type: OpCode.setData, path: '/fan', data: payload, version: -1 };
+  // Same connections every run: a data watch is one-shot, so each run re-arms all of them first.
+  const result = await measure({
+    warmup: ctx.warmup,
+    runs: ctx.runs,
+    sample: () => {
+      const register = timeSyncMs(() => { for (let i = 0; i < n; i++) engine.submit(connections[i], 2, watchRequest); });
+      check(engine.watches.data.watchersOf('/fan').size === n, 'fanout: watches not all registered');
+      events = 0;
+      const fire = timeSyncMs(() => engine.submit(writer, 3, setData));
+      check(events === n, `fanout: ${events} events delivered, expected ${n}`);
+      return { register: { items: n, ms: register }, setData: { items: n, ms: fire } };
+    },
+  });
+  engine.close();
+  return result;
+}
+
+/**
+ * The fan-out floor: a bare loop calling N callbacks, each handed a fresh event object (what
+ * any server must at least do per watcher: build the notification and hand it to the connection).
+ */
+async function fanoutFloorAt(n, ctx) {
+  let delivered = 0;
+  const callbacks = Array.from({ length: n }, () => (event) => { if (event.path === '/fan') delivered++; });
+  return measure({
+    warmup: ctx.warmup,
+    runs: ctx.runs,
+    sample: () => {
+      delivered = 0;
+      const ms = timeSyncMs(() => { for (let i = 0; i < n; i++) callbacks[i]({ type: 3, state: 3, path: '/fan' }); });
+      check(delivered === n, 'fanout floor: not every callback ran');
+      return { floor: { items: n, ms } };
+    },
+  });
+}
+
 const fanoutScenario = {
   name: 'in-process/fanout',
-  title: 'Fan-out: one setData to N data watchers on N connections',
+  title: 'Fan-out: one setData to N data watchers on N connections (N = 1k, 10k, 100k), against a bare loop over N callbacks',
   async run(ctx) {
-    const { watchers: n } = sizes(ctx.full);
-    const { engine } = newEngine({ connectionsMax: n + 1, sessionsMax: n + 1 });
-    let events = 0;
-    const watcherSink = (outputs) => {
-      for (const output of outputs) if (output.kind === 'event') events++;
-    };
-    const writer = openSession(engine, () => undefined);
-    engine.submit(writer, 1, createRequest('/fan'));
-    const connections = new Array(n);
-    const setupMs = timeSyncMs(() => { for (let i = 0; i < n; i++) connections[i] = openSession(engine, watcherSink); });
-    ctx.progress(`${n} watcher connections opened in ${setupMs.toFixed(0)} ms`);
-    const watchRequest = { type: OpCode.getData, path: '/fan', watch: true };
-    const setData = { type: OpCode.setData, path: '/fan', data: payload, version: -1 };
-    // Same connections every run: a data watch is one-shot, so each run re-arms all of them first.
-    const result = await measure({
-      warmup: ctx.warmup,
-      runs: ctx.runs,
-      sample: () => {
-        const register = timeSyncMs(() => { for (let i = 0; i < n; i++) engine.submit(connections[i], 2, watchRequest); });
-        check(engine.watches.data.watchersOf('/fan').size === n, 'fanout: watches not all registered');
-        events = 0;
-        const fire = timeSyncMs(() => engine.submit(writer, 3, setData));
-        check(events === n, `fanout: ${events} events delivered, expected ${n}`);
-        return { register: { items: n, ms: register }, setData: { items: n, ms: fire } };
-      },
-    });
-    engine.close();
+    const { watchers: largest } = sizes(ctx.full);
+    const counts = [1_000, 10_000, 100_000, 1_000_000].filter((count) => count <= largest);
+    const byCount = new Map();
+    for (const count of counts) {
+      byCount.set(count, { engine: await fanoutAt(count, ctx), floor: await fanoutFloorAt(count, ctx) });
+    }
+    const figures = [];
+    for (const count of counts) {
+      const { engine: result, floor } = byCount.get(count);
+      figures.push(
+        perItemTimeFigure(`fanout.${count}.setData`, `one setData fanned out to ${count} watchers`, result.setData, { perItemLabel: 'per watcher' }),
+        rateFigure(`fanout.${count}.setDataRate`, `${count} watchers: fan-out rate (events built and delivered)`, result.setData, { unit: 'events/s' }),
+        rateFigure(`fanout.${count}.register`, `${count} watchers: watch registration (getData, watch: true)`, result.register, { unit: 'ops/s' }),
+        perItemTimeFigure(`fanout.${count}.floor`, `floor: bare loop over ${count} callbacks`, floor.floor, { perItemLabel: 'per callback' }),
+        ratioFigure(`ratio.fanout.${count}.floor`, `${count} watchers: fan-out time / bare loop time`, result.setData.ms.median, floor.floor.ms.median),
+      );
+    }
+    const perWatcherUs = (phase) => (phase.ms.median / phase.items) * 1000;
     return {
-      figures: [
-        perItemTimeFigure('fanout.setData', `one setData fanned out to ${n} watchers`, result.setData, { perItemLabel: 'per watcher' }),
-        rateFigure('fanout.setDataRate', 'fan-out rate (events built and delivered)', result.setData, { unit: 'events/s' }),
-        rateFigure('fanout.register', 'watch registration (getData, watch: true)', result.register, { unit: 'ops/s' }),
-      ],
+      figures,
+      summary: {
+        title: 'Median time per watcher for one setData, against the bare loop:',
+        header: ['watchers', 'fan-out, per watcher', 'whole setData', 'bare loop, per callback', 'fan-out / floor'],
+        rows: counts.map((count) => {
+          const { engine: result, floor } = byCount.get(count);
+          return [String(count), formatDuration(result.setData.ms.median / count), formatDuration(result.setData.ms.median), formatDuration(floor.floor.ms.median / count), `${(result.setData.ms.median / floor.floor.ms.median).toFixed(0)}×`];
+        }),
+      },
+      charts: [{
+        id: 'per-watcher',
+        title: 'Fan-out cost per watcher against the number of watchers',
+        svg: lineChart({
+          title: 'One setData fanned out: time per watcher against the number of watchers',
+          xLabel: 'watchers (log)',
+          yLabel: 'µs per watcher (log)',
+          xLog: true,
+          yLog: true,
+          series: [
+            { name: 'Engine: setData to N data watchers', points: counts.map((count) => [count, perWatcherUs(byCount.get(count).engine.setData)]) },
+            { name: 'floor: bare loop over N callbacks', dashed: true, points: counts.map((count) => [count, perWatcherUs(byCount.get(count).floor.floor)]) },
+          ],
+        }),
+      }],
       notes: [
-        `${n} connections, each with its own session and one data watch on /fan; the writer is a separate connection.`,
+        `For each N in ${counts.join(', ')}: N connections, each with its own session and one data watch on /fan; the writer is a separate connection. Each run re-arms every watch (one-shot), then times one setData.`,
         'The setData time is the whole engine.submit: prepare, apply, match the watch table, ACL check per watcher, queue and flush one event to each sink (which counts it).',
+        'Floor: a loop calling N closures, each given a fresh event object and counting it: the least any server does per watcher.',
       ],
     };
   },

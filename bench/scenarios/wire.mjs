@@ -15,6 +15,7 @@ import { formatRatio, rateFigure, ratioFigure, timeFigure } from '../lib/figures
 import { loadRealZooKeeper, realZooKeeperUnavailable } from '../lib/real-zookeeper.mjs';
 import { canReadProcessCpu, processCpuMs } from '../lib/process-cpu.mjs';
 import { startVivariumProcess } from '../lib/vivarium-process.mjs';
+import { lineChart } from '../lib/svg-chart.mjs';
 import { closeAll, connectClient, ensurePath, latencies, ops, percentile, pipelined } from '../lib/zk-client.mjs';
 
 const seed = 1;
@@ -125,6 +126,8 @@ const wireScenario = {
       ctx.progress(`JIT warm-up done (${jitWarmupOps} of each op at ${depth} in flight per server)`);
 
       let round = 0;
+      // The last timed run's latencies per server and op, for the distribution charts.
+      const lastLatencies = {};
       const result = await measure({
         warmup: ctx.warmup,
         runs: ctx.runs,
@@ -136,7 +139,9 @@ const wireScenario = {
           round++;
           for (const target of order) {
             for (const [op, phase] of Object.entries(await throughputRun(target.client, '/bench', throughputOps, target.pid))) phases[`${target.key}.${op}`] = phase;
-            for (const [op, values] of Object.entries(await latencyRun(target.client, '/latency', latencyOps))) {
+            const runLatencies = await latencyRun(target.client, '/latency', latencyOps);
+            lastLatencies[target.key] = runLatencies;
+            for (const [op, values] of Object.entries(runLatencies)) {
               // measure() keeps a per-run `ms`: a percentile of this run's latencies is one such value.
               phases[`${target.key}.${op}.p50`] = { items: 1, ms: percentile(values, 50) };
               phases[`${target.key}.${op}.p99`] = { items: 1, ms: percentile(values, 99) };
@@ -146,12 +151,37 @@ const wireScenario = {
         },
       });
       ctx.progress('measured');
-      return report(result, targets, { throughputOps, latencyOps, jitWarmupOps });
+      return { ...report(result, targets, { throughputOps, latencyOps, jitWarmupOps }), charts: latencyCharts(lastLatencies, targets) };
     } finally {
       await closeAll(targets);
     }
   },
 };
+
+/** One chart per op: the latency distribution (CDF) of the last timed run, one line per server. */
+function latencyCharts(lastLatencies, targets) {
+  return opNames.map((op) => ({
+    id: `latency-${op}`,
+    title: `${op}, one at a time: latency distribution`,
+    svg: lineChart({
+      title: `${op}, one at a time: latency distribution (last run)`,
+      xLabel: 'latency, µs (log)',
+      yLabel: '% of requests answered within',
+      xLog: true,
+      width: 560,
+      height: 320,
+      series: targets.filter((t) => lastLatencies[t.key] !== undefined).map((t) => {
+        const sorted = Float64Array.from(lastLatencies[t.key][op]).sort();
+        const points = [];
+        for (let k = 0; k <= 100; k++) {
+          const i = Math.min(sorted.length - 1, Math.round((k / 100) * (sorted.length - 1)));
+          points.push([sorted[i] * 1000, ((i + 1) / sorted.length) * 100]);
+        }
+        return { name: t.label, dashed: t.key === 'zk', markers: false, points };
+      }),
+    }),
+  }));
+}
 
 function report(result, targets, { throughputOps, latencyOps, jitWarmupOps }) {
   const figures = [];
