@@ -1,5 +1,6 @@
 import type { Acl, Data } from '@vivarium/protocol';
 import { Perm } from '@vivarium/protocol';
+import { AclCache } from './acl-cache.ts';
 import { assert } from './assert.ts';
 import type { SnapshotNode } from './snapshot.ts';
 import { NodeKind, type NodeKindValue, type ZNode } from './znode.ts';
@@ -52,6 +53,8 @@ export class DataTree {
   /** Container and TTL paths, the reaper's candidates. */
   private readonly containerPaths = new Set<string>();
   private readonly ttlPaths = new Set<string>();
+  /** Znodes with equal ACL lists share one frozen copy (ZooKeeper's ACL cache): ~100 bytes less per node. */
+  private readonly acls = new AclCache(undefined, [openAcl, readOnlyAcl]);
 
   constructor() {
     this.nodes.set(rootPath, blankNode(new Uint8Array(0), openAcl));
@@ -107,7 +110,7 @@ export class DataTree {
     assert(!this.nodes.has(spec.path), `DataTree.create ${spec.path}: node exists`);
     const node: ZNode = {
       data: spec.data,
-      acl: spec.acl,
+      acl: this.acls.intern(spec.acl),
       czxid: spec.zxid,
       mzxid: spec.zxid,
       pzxid: spec.zxid,
@@ -160,7 +163,7 @@ export class DataTree {
   setAcl(path: string, acl: readonly Acl[], aversion: number): ZNode {
     const node = this.nodes.get(path);
     assert(node !== undefined, `DataTree.setAcl ${path}: node missing`);
-    node.acl = acl;
+    node.acl = this.acls.intern(acl);
     node.aversion = aversion;
     return node;
   }
@@ -186,7 +189,7 @@ export class DataTree {
     const existing = this.nodes.get(saved.path);
     const node: ZNode = existing ?? blankNode(saved.data, saved.acl);
     node.data = saved.data;
-    node.acl = saved.acl;
+    node.acl = this.acls.intern(saved.acl);
     node.czxid = saved.czxid;
     node.mzxid = saved.mzxid;
     node.pzxid = saved.pzxid;
