@@ -206,6 +206,30 @@ describe('reconfig forms', () => {
     expect(configOf(ensemble, 1)).toBe(configOf(ensemble, 3));
   });
 
+  it('a follower removed while partitioned away and re-added before it heard of it syncs both configurations and serves', async () => {
+    const ensemble = ensembleOf({ seed: 2 });
+    const leader = await ensemble.waitForLeader();
+    const cut = ensemble.members.find((m) => m.id !== leader.id) as (typeof ensemble.members)[number];
+    const line = ensemble.serverLine(cut.id);
+    const client = await superClient(ensemble, leader.id);
+    ensemble.isolate(cut.id);
+    // The leader drops the silent follower after syncLimit ticks, as ZooKeeper's LearnerHandler times out.
+    await ensemble.run(6000);
+    expect(leader.peer.upToDateLearners).not.toContain(cut.id);
+    const removing = client.reconfig({ leaving: [cut.id] });
+    await ensemble.run(3000);
+    await removing;
+    ensemble.heal();
+    const readding = client.reconfig({ joining: [line] });
+    await ensemble.run(3000);
+    const readded = await readding;
+    await ensemble.run(20_000);
+    expect(cut.peer.isRemoved).toBe(false);
+    expect(cut.state).toBe('following');
+    expect(cut.isServing).toBe(true);
+    expect(configOf(ensemble, cut.id)).toBe(new TextDecoder().decode(readded.data ?? new Uint8Array(0)));
+  });
+
   it('changes roles by joining with the new role: participant -> observer and back', async () => {
     const ensemble = ensembleOf();
     await ensemble.waitForLeader();

@@ -640,6 +640,15 @@ export class QuorumPeer implements WriteCoordinator {
   }
 
   private leaderTick(): void {
+    // A learner silent for longer than its limit is dropped, as ZooKeeper's LearnerHandler is when its socket read
+    // times out (syncLimit once synced, initLimit before): it no longer counts as synced, e.g. for a reconfig's quorum.
+    for (const learner of [...this.learners.values()]) {
+      const limit = learner.synced ? this.config.syncLimitTicks : this.config.initLimitTicks;
+      if (this.tickCount - learner.lastHeardTick > limit) {
+        this.learners.delete(learner.id);
+        this.events.push({ type: 'stepDown', reason: `dropped learner ${learner.id}: silent for ${this.tickCount - learner.lastHeardTick} ticks` });
+      }
+    }
     for (const learner of this.learners.values()) if (learner.syncSent) this.send(learner.id, { type: 'ping', touched: [] });
     if (this.leaderPhase !== 'broadcast') {
       if (this.tickCount - this.phaseStartTick > this.config.initLimitTicks) this.stepDown(`no quorum synced within initLimit (${this.config.initLimitTicks} ticks)`);
@@ -852,6 +861,8 @@ export class QuorumPeer implements WriteCoordinator {
       this.membershipAction = 'removed';
       return;
     }
+    // Removed and re-added within one input (a learner syncing both configurations at once): it stays a member.
+    if (this.membershipAction === 'removed') this.membershipAction = undefined;
     const observer = membership.observers.includes(myId);
     if (observer !== this.isObserver) {
       this.isObserver = observer;
@@ -889,6 +900,12 @@ export class QuorumPeer implements WriteCoordinator {
   /** True while this member is out of the configuration. */
   get isRemoved(): boolean {
     return this.removed;
+  }
+
+  /** Leading: the learners in the broadcast phase, by id (ZooKeeper's mntr zk_synced_followers counts the voters among them). */
+  get upToDateLearners(): number[] {
+    if (this.stateValue !== 'leading') return [];
+    return [...this.learners.values()].filter((l) => l.upToDate).map((l) => l.id).sort((a, b) => a - b);
   }
 
   // ------------------------------------------------------------------ helpers
