@@ -101,6 +101,8 @@ export class ZooKeeperClient {
   private seenReadWriteServer = false;
   private connectWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   private closeWaiter: (() => void) | undefined;
+  /** Set as shutdown() begins: the state the client is ending in (setState follows once watchers are told). */
+  private ending: 'closed' | 'expired' | 'authFailed' | undefined;
 
   state: SessionState = 'connecting';
   sessionId = 0n;
@@ -549,6 +551,10 @@ export class ZooKeeperClient {
   }
 
   private shutdown(state: 'closed' | 'expired' | 'authFailed', error: Error): void {
+    // Terminal from here on, before any watcher or listener runs: a watcher that calls the client while it
+    // is told the session ended must be refused, not sent into a closed channel (its promise would never
+    // settle, and the ping timer transmit() arms would outlive the client).
+    this.ending ??= state;
     this.cancelReadWriteSearch?.();
     this.cancelReadWriteSearch = undefined;
     this.cancelPing?.();
@@ -585,12 +591,13 @@ export class ZooKeeperClient {
   }
 
   private isTerminal(): boolean {
-    return this.state === 'closed' || this.state === 'expired' || this.state === 'authFailed';
+    return this.ending !== undefined || this.state === 'closed' || this.state === 'expired' || this.state === 'authFailed';
   }
 
   private terminalError(): ZooKeeperError {
-    if (this.state === 'authFailed') return new ZooKeeperError(ErrorCode.authFailed);
-    if (this.state === 'expired') return new ZooKeeperError(ErrorCode.sessionExpired);
+    const state = this.ending ?? this.state;
+    if (state === 'authFailed') return new ZooKeeperError(ErrorCode.authFailed);
+    if (state === 'expired') return new ZooKeeperError(ErrorCode.sessionExpired);
     return new ZooKeeperError(ErrorCode.connectionLoss, { detail: 'client is closed' });
   }
 }

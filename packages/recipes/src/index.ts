@@ -6,7 +6,7 @@ export { ReadWriteLock, readNodeName, writeNodeName, type ReadWriteLockOptions }
 export { LeaderLatch, type LeaderLatchOptions, type LeaderLatchState } from './leader/leader-latch.ts';
 export { LeaderSelector, type LeaderSelectorOptions, type LeaderSelectorState, type TakeLeadership } from './leader/leader-selector.ts';
 export type { Participant } from './leader/participant.ts';
-export { DistributedPriorityQueue, DistributedQueue, QueueClaimLostError, QueueItemUncertainError, type QueueItem, type TakeOptions } from './queues/distributed-queue.ts';
+export { DistributedPriorityQueue, DistributedQueue, QueueClaimLostError, QueueItemUncertainError, QueuePutUncertainError, type QueueItem, type TakeOptions } from './queues/distributed-queue.ts';
 export { DistributedBarrier } from './barriers/distributed-barrier.ts';
 export { DistributedDoubleBarrier, type BarrierWaitOptions } from './barriers/double-barrier.ts';
 export { CountUpdateUncertainError, SharedCount, type VersionedValue } from './counters/shared-count.ts';
@@ -22,4 +22,4 @@ export { RecipeError } from './support/errors.ts';
 export { counterIdSource, randomIdSource, type IdSource } from './support/id-source.ts';
 export type { RecipeOptions } from './support/recipe-options.ts';
 export { ensureContainers } from './support/ensure-path.ts';
-export { protectedCreate, type ProtectedCreateOptions } from './support/protected-create.ts';
+export { protectedCreate, ProtectedCreateUncertainError, type ProtectedCreateOptions } from './support/protected-create.ts';

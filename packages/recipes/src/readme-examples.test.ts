@@ -246,6 +246,62 @@ async function watchConfig(connectString: string): Promise<string[]> {
 }
 // #endregion
 
+// #region under-faults
+import { createEnsemble } from '@vivarium/testing';
+import { describeFaultReport, runFaultSchedule } from '@vivarium/simulation';
+
+/** Three workers share a mutex on an in-process ensemble while the seeded fault schedule strikes. */
+async function mutexUnderFaults(seed: number): Promise<{ mostHoldersAtOnce: number; acquisitions: number; faults: string }> {
+  const zk = await createEnsemble({ seed, tickTimeMs: 1000, syncLimitTicks: 2, initLimitTicks: 5 });
+  const sleep = (ms: number) => new Promise<void>((resolve) => zk.scheduler.setTimer(ms, resolve)); // simulated time
+  let holding = 0;
+  let mostHoldersAtOnce = 0;
+  let acquisitions = 0;
+  let stopping = false;
+  const worker = async () => {
+    while (!stopping) {
+      // A new session whenever the last one ended (expired, or closed under us).
+      const client = zk.openClient({ sessionTimeoutMs: 6000 });
+      const mutex = new Mutex(client, '/jobs/lock', { scheduler: zk.scheduler });
+      let held = false;
+      mutex.onStateChange((state) => {
+        if (state === 'held' && !held) mostHoldersAtOnce = Math.max(mostHoldersAtOnce, ++holding);
+        if (state !== 'held' && held) holding--;
+        held = state === 'held';
+      });
+      while (!stopping && client.state !== 'expired' && client.state !== 'closed') {
+        try {
+          await client.waitForConnected();
+          if (await mutex.acquire({ timeoutMs: 2_000 })) {
+            acquisitions++;
+            await sleep(300); // the work; mutex.isHeld turns false at once if the connection drops
+            await mutex.release();
+          }
+        } catch {
+          // CONNECTIONLOSS, SESSIONEXPIRED: the faults at work. Try again (with a new session if it ended).
+        }
+        await sleep(100);
+      }
+    }
+  };
+  const workers = [worker(), worker(), worker()];
+  // Partitions, crashes, lossy links, expired sessions, clients cut off... drawn from the seed; then a heal.
+  const report = await runFaultSchedule(zk, { steps: 40 });
+  stopping = true;
+  await zk.drive(Promise.all(workers));
+  await zk.close();
+  return { mostHoldersAtOnce, acquisitions, faults: describeFaultReport(report) };
+}
+// #endregion
+
+describe('README example: your own code under the seeded fault schedule (in process, manual clock)', () => {
+  it('under faults', async () => {
+    const { mostHoldersAtOnce, acquisitions, faults } = await mutexUnderFaults(7);
+    expect(mostHoldersAtOnce, faults).toBe(1);
+    expect(acquisitions, faults).toBeGreaterThan(10);
+  });
+});
+
 describe('README examples (Vivarium over TCP, wall clock)', () => {
   let server: RunningWireServer | undefined;
   beforeAll(async () => {

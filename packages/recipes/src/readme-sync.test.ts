@@ -24,7 +24,7 @@ function readmeBlocks(source: string): Map<string, string> {
 describe('README examples', () => {
   it('has an example for every recipe family', () => {
     expect([...regionsOf(examples).keys()]).toEqual([
-      'imports', 'mutex', 'semaphore', 'read-write-lock', 'revocation', 'leader-latch', 'leader-selector', 'queue', 'barriers', 'counter', 'membership-and-discovery', 'caches',
+      'imports', 'mutex', 'semaphore', 'read-write-lock', 'revocation', 'leader-latch', 'leader-selector', 'queue', 'barriers', 'counter', 'membership-and-discovery', 'caches', 'under-faults',
     ]);
   });
 

@@ -27,7 +27,7 @@ export interface Backend {
 }
 
 export async function vivariumBackend(options: VivariumBackendOptions = {}): Promise<VivariumBackend> {
-  return new VivariumBackend(options).start();
+  return VivariumBackend.start(options);
 }
 
 /** False when RECIPES_REAL_ZOOKEEPER=0, or when Java or the ZooKeeper jars are missing. */

@@ -77,7 +77,12 @@ export abstract class FixtureBase {
   readonly clock: FixtureClock;
   protected readonly fold = new TraceFold();
   protected readonly manualClock: TrackedManualClock | undefined;
-  protected readonly scheduler: TrackedScheduler;
+  /**
+   * Timers on the fixture's clock, for code under test that takes a Scheduler (a recipe's timeouts
+   * and retries, an application's own sleeps): on the manual clock they fire only as the test drives
+   * time. They count as the fixture's own timers: close() reports one still armed as a leak.
+   */
+  readonly scheduler: TrackedScheduler;
   protected readonly clients: FixtureClients;
   private readonly kind: string;
   private readonly optionsText: string;
@@ -228,15 +233,76 @@ export abstract class FixtureBase {
     } catch (error) {
       rethrowWithSeed(error, this.seed, 'client');
     }
-    // tickTimeMs / 20 (100 ms by default), as the ensemble's own clients: a client that finds no
-    // serving member waits a little before the next, instead of spinning at one instant of manual time.
-    const reconnectDelayMs = this.stepMs();
-    const client = this.clients.open(options, reconnectDelayMs, (attempt) => this.engineFor(options, attempt));
+    const client = this.openClientUnchecked(options);
     try {
       return await this.drive(client.waitForConnected(), { what: 'the client to connect' });
     } catch (error) {
       rethrowWithSeed(error, this.seed, 'client');
     }
+  }
+
+  /**
+   * Like client(), but returns at once, without moving time: the client connects
+   * as time passes. For code that runs while the test drives the clock itself
+   * (an actor that opens a new session when its own expires, while the test
+   * runs a fault schedule): `await client.waitForConnected()` there.
+   */
+  openClient(options: FixtureClientOptions = {}): ZooKeeperClient {
+    this.assertOpen('openClient()');
+    try {
+      this.validateClientOptions(options);
+    } catch (error) {
+      rethrowWithSeed(error, this.seed, 'openClient');
+    }
+    return this.openClientUnchecked(options);
+  }
+
+  private openClientUnchecked(options: FixtureClientOptions): ZooKeeperClient {
+    // tickTimeMs / 20 (100 ms by default), as the ensemble's own clients: a client that finds no
+    // serving member waits a little before the next, instead of spinning at one instant of manual time.
+    const reconnectDelayMs = this.stepMs();
+    return this.clients.open(options, reconnectDelayMs, (attempt) => this.engineFor(options, attempt));
+  }
+
+  /** The in-process clients this fixture made that are neither crashed nor finished (closed, expired), oldest first. */
+  liveClients(): ZooKeeperClient[] {
+    return this.clients.live();
+  }
+
+  /**
+   * The network between `client` and every member goes away, silently, as in a
+   * partition between an application and its ZooKeeper ensemble: nothing passes
+   * either way. The client notices only by its timeouts (nothing received for 2/3
+   * of the session timeout, or no answer to a connect within a third of it), then
+   * keeps trying to reconnect; meanwhile the servers keep its session until it
+   * expires. healClient brings the network back.
+   */
+  cutClient(client: ZooKeeperClient): void {
+    this.assertOpen('cutClient');
+    try {
+      this.clients.cutLink(client);
+    } catch (error) {
+      rethrowWithSeed(error, this.seed, 'cutClient');
+    }
+  }
+
+  /**
+   * The network between `client` and the members comes back. A connection that
+   * saw the cut stays dead (the client gives up on it by its timeout); the next
+   * connection gets through, and the client learns then whether its session expired meanwhile.
+   */
+  healClient(client: ZooKeeperClient): void {
+    this.assertOpen('healClient');
+    try {
+      this.clients.healLink(client);
+    } catch (error) {
+      rethrowWithSeed(error, this.seed, 'healClient');
+    }
+  }
+
+  /** True between cutClient(client) and healClient(client). */
+  isClientCut(client: ZooKeeperClient): boolean {
+    return this.clients.isLinkCut(client);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { localChannelFactory, ZooKeeperClient, type ChannelFactory, type ChannelHandler, type ServerChannel, type SessionState } from '@vivarium/client';
 import type { Engine } from '@vivarium/store';
+import { CuttableChannel } from './cuttable-channel.ts';
 import type { TrackedScheduler } from './tracked-time.ts';
 import type { TraceFold } from './trace-fold.ts';
 
@@ -28,6 +29,10 @@ interface TrackedClient {
   readonly label: string;
   readonly client: ZooKeeperClient;
   crashed: boolean;
+  /** The network between this client and every member is down (cutLink). */
+  cut: boolean;
+  /** Its open channels, so a cut reaches the connection in use. */
+  readonly channels: Set<CuttableChannel>;
 }
 
 /**
@@ -49,12 +54,19 @@ export class FixtureClients {
 
   open(options: FixtureClientOptions, reconnectDelayMs: number, engineFor: (attempt: number) => EngineChoice): ZooKeeperClient {
     const label = `c${this.nextLabel++}`;
-    const record = { crashed: false };
+    const record = { crashed: false, cut: false, channels: new Set<CuttableChannel>() };
     const channelFactory: ChannelFactory = (handler, attempt) => {
       if (record.crashed) return silentChannel();
-      const choice = engineFor(attempt);
-      if ('down' in choice) return deadChannel(handler, choice.down);
-      return localChannelFactory(choice.engine, options.remoteAddress === undefined ? {} : { remoteAddress: options.remoteAddress })(handler, attempt);
+      let open: ((inner: ChannelHandler) => ServerChannel) | undefined;
+      // Across a cut link no member is reachable, up or down: the attempt just times out.
+      if (!record.cut) {
+        const choice = engineFor(attempt);
+        if ('down' in choice) return deadChannel(handler, choice.down);
+        open = (inner) => localChannelFactory(choice.engine, options.remoteAddress === undefined ? {} : { remoteAddress: options.remoteAddress })(inner, attempt);
+      }
+      const channel: CuttableChannel = new CuttableChannel({ handler, scheduler: this.scheduler, open, onClosed: () => record.channels.delete(channel) });
+      record.channels.add(channel);
+      return channel;
     };
     const client = new ZooKeeperClient({
       channelFactory,
@@ -75,14 +87,34 @@ export class FixtureClients {
 
   /** The client's process dies: the connection drops, no close is sent, and it never reconnects. */
   crash(client: ZooKeeperClient): void {
-    const tracked = this.find(client);
-    if (tracked === undefined) throw new Error('crashClient: this client was not made by this fixture');
+    const tracked = this.require(client, 'crashClient');
     if (tracked.crashed) return;
     tracked.crashed = true;
     this.trace.add(`${tracked.label} crash`);
     // disconnect() closes the transport (the server sees the connection go, the session stays)
     // and schedules a reconnect, which now gets a channel that never answers.
     client.disconnect();
+  }
+
+  /** The network between the client and every member goes away (see CuttableChannel), until healLink. */
+  cutLink(client: ZooKeeperClient): void {
+    const tracked = this.require(client, 'cutClientLink');
+    if (tracked.cut) return;
+    tracked.cut = true;
+    this.trace.add(`${tracked.label} link cut`);
+    for (const channel of tracked.channels) channel.cut();
+  }
+
+  /** The network comes back: the client's next connection attempt gets through (the connection that saw the cut stays dead). */
+  healLink(client: ZooKeeperClient): void {
+    const tracked = this.require(client, 'healClientLink');
+    if (!tracked.cut) return;
+    tracked.cut = false;
+    this.trace.add(`${tracked.label} link healed`);
+  }
+
+  isLinkCut(client: ZooKeeperClient): boolean {
+    return this.find(client)?.cut ?? false;
   }
 
   isCrashed(client: ZooKeeperClient): boolean {
@@ -94,8 +126,24 @@ export class FixtureClients {
     return this.clients.filter((t) => !t.crashed && t.client.sessionId === sessionId && !isTerminal(t.client.state)).map((t) => t.client);
   }
 
-  /** Start closing every client; the promises settle once each has finished (server reply, or its transport gone). */
+  /** Live clients (not crashed, not finished), in the order they were made. */
+  live(): ZooKeeperClient[] {
+    return this.clients.filter((t) => !t.crashed && !isTerminal(t.client.state)).map((t) => t.client);
+  }
+
+  /**
+   * Start closing every client; the promises settle once each has finished (server reply, or its transport gone).
+   * A client whose connection saw a cut could never hear the reply: it drops that connection first and closes
+   * locally (its session is left to the servers, as a client that cannot reach them would).
+   */
   closeAll(): Array<Promise<void>> {
+    for (const tracked of this.clients) {
+      const stalled = tracked.cut || [...tracked.channels].some((channel) => channel.isBroken);
+      tracked.cut = false;
+      // Only a connected client waits for a reply; one between connections closes locally on its own.
+      const state = tracked.client.state;
+      if (stalled && (state === 'connected' || state === 'connectedReadOnly')) tracked.client.disconnect();
+    }
     return this.clients.map((t) => t.client.close().catch(() => undefined));
   }
 
@@ -106,6 +154,12 @@ export class FixtureClients {
 
   get count(): number {
     return this.clients.length;
+  }
+
+  private require(client: ZooKeeperClient, what: string): TrackedClient {
+    const tracked = this.find(client);
+    if (tracked === undefined) throw new Error(`${what}: this client was not made by this fixture`);
+    return tracked;
   }
 
   private find(client: ZooKeeperClient): TrackedClient | undefined {

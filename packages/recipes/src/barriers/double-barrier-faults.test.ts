@@ -10,10 +10,10 @@ describe('DistributedDoubleBarrier under a leader crash (vivarium, manual clock)
   });
 
   it('nobody passes enter() before the last member arrives, nor leave() before the last one leaves, across a failover', async () => {
-    const backend = await new VivariumBackend({ seed: 3 }).start();
+    const backend = await VivariumBackend.start({ seed: 3 });
     open.push(backend);
-    const clients = await Promise.all([1, 2, 3, 1, 2].map((member) => backend.linkedClient({ member })));
-    const barriers = clients.map(({ client }, i) => new DistributedDoubleBarrier(client, '/faults/double', 5, { id: `m${i}`, scheduler: backend.scheduler }));
+    const clients = await Promise.all([1, 2, 3, 1, 2].map((member) => backend.client({ member })));
+    const barriers = clients.map((client, i) => new DistributedDoubleBarrier(client, '/faults/double', 5, { id: `m${i}`, scheduler: backend.scheduler }));
     const events: Array<{ what: string; atMs: number }> = [];
     const mark = (what: string) => events.push({ what, atMs: backend.nowMs() });
     const round = async (barrier: DistributedDoubleBarrier, i: number) => {
@@ -28,7 +28,7 @@ describe('DistributedDoubleBarrier under a leader crash (vivarium, manual clock)
     };
     const rounds = barriers.slice(0, 4).map((b, i) => round(b, i));
     await backend.run(500);
-    backend.ensemble.leader()?.crash();
+    backend.fixture.leader()?.crash();
     await backend.run(3000);
     rounds.push(round(barriers[4]!, 4));
     await backend.drive(Promise.all(rounds), 60_000);

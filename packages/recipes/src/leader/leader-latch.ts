@@ -9,6 +9,7 @@ import { retrying } from '../support/retry.ts';
 import { isSequentialNamed, sortBySequence } from '../support/sequence.ts';
 import { deadlineSignal } from '../support/until.ts';
 import { readParticipants, type Participant } from './participant.ts';
+import { deleteOwnNode } from '../support/delete-own-node.ts';
 
 export interface LeaderLatchOptions extends RecipeOptions {
   /** This participant's id, stored in its node (see participants()). Default ''. */
@@ -274,10 +275,6 @@ export class LeaderLatch {
   }
 
   private async deleteNode(path: string): Promise<void> {
-    try {
-      await retrying(() => this.client.delete(path), this.recipe.retriesMax);
-    } catch (error) {
-      if (!isNoNode(error) && !isSessionGone(error)) throw error;
-    }
+    await deleteOwnNode(this.client, path, this.recipe.retriesMax);
   }
 }

@@ -1,12 +1,13 @@
 import { WatcherType, type Data } from '@vivarium/protocol';
 import type { ZooKeeperClient } from '@vivarium/client';
-import { isNoNode, isSessionGone, RecipeError } from '../support/errors.ts';
+import { isNoNode, RecipeError } from '../support/errors.ts';
 import { joinPath, nameOf } from '../support/paths.ts';
 import { protectedCreate } from '../support/protected-create.ts';
 import type { ResolvedRecipeOptions } from '../support/recipe-options.ts';
 import { retrying } from '../support/retry.ts';
 import { isSequentialNamed, sortBySequence } from '../support/sequence.ts';
 import { WakeUp } from '../support/wake-up.ts';
+import { deleteOwnNode } from '../support/delete-own-node.ts';
 
 /** What a lock decides from the participants in sequence order: ours wins, or we wait on one node. */
 export type LockDecision = { acquired: true } | { acquired: false; watch: string };
@@ -108,14 +109,9 @@ export class LockInternals {
     return sortBySequence(children.filter((child) => participantNames.some((name) => isSequentialNamed(child, name))));
   }
 
-  /** Delete one of our lock nodes; already gone (or gone with the session) is fine. */
+  /** Delete one of our lock nodes; already gone (or gone with the session, for certain) is fine. */
   async deleteNode(path: string): Promise<void> {
-    try {
-      await retrying(() => this.options.client.delete(path), this.options.recipe.retriesMax);
-    } catch (error) {
-      if (isNoNode(error) || isSessionGone(error)) return;
-      throw error;
-    }
+    await deleteOwnNode(this.options.client, path, this.options.recipe.retriesMax);
   }
 
   /** Drop a watch we no longer need, so waits that gave up do not leave watchers behind. */

@@ -12,6 +12,7 @@ import { deadlineSignal } from '../support/until.ts';
 import { WakeUp } from '../support/wake-up.ts';
 import { Mutex } from './mutex.ts';
 import type { AcquireOptions, LockState } from './sequential-lock.ts';
+import { deleteOwnNode } from '../support/delete-own-node.ts';
 
 export interface SemaphoreOptions extends RecipeOptions {
   /** How many leases may be held at once, across all participants. */
@@ -208,12 +209,7 @@ export class Semaphore {
   }
 
   private async deleteNode(path: string): Promise<void> {
-    try {
-      await retrying(() => this.client.delete(path), this.recipe.retriesMax);
-    } catch (error) {
-      if (isNoNode(error) || isSessionGone(error)) return;
-      throw error;
-    }
+    await deleteOwnNode(this.client, path, this.recipe.retriesMax);
   }
 
   private onConnection(event: ConnectionEvent): void {

@@ -1,13 +1,14 @@
 import type { WatchedEvent, ZooKeeperClient } from '@vivarium/client';
 import { EventType, type Data } from '@vivarium/protocol';
 import { watchConnection, type ConnectionEvent } from '../support/connection-state.ts';
-import { isConnectionLoss, isNoNode, isNodeExists, isSessionGone, RecipeError, reportBackgroundError } from '../support/errors.ts';
+import { isConnectionLoss, isNoNode, isNodeExists, RecipeError, reportBackgroundError } from '../support/errors.ts';
 import { ensureContainers } from '../support/ensure-path.ts';
 import { Listeners } from '../support/listeners.ts';
 import { checkRecipePath, parentOf } from '../support/paths.ts';
 import { resolveRecipeOptions, type RecipeOptions, type ResolvedRecipeOptions } from '../support/recipe-options.ts';
 import { retrying } from '../support/retry.ts';
 import { SerialQueue } from '../support/serial-queue.ts';
+import { deleteOwnNode } from '../support/delete-own-node.ts';
 
 /** `latent` before start(), `registered` while the node is ours, `suspended` while disconnected, `lost` once the session ended, `closed`. */
 export type EphemeralNodeState = 'latent' | 'registered' | 'suspended' | 'lost' | 'closed';
@@ -83,11 +84,7 @@ export class EphemeralNode {
     this.unwatchConnection = undefined;
     await this.queue.idle();
     if (!had) return;
-    try {
-      await retrying(() => this.client.delete(this.path), this.recipe.retriesMax);
-    } catch (error) {
-      if (!isNoNode(error) && !isSessionGone(error)) throw error;
-    }
+    await deleteOwnNode(this.client, this.path, this.recipe.retriesMax);
   }
 
   private schedule(): void {

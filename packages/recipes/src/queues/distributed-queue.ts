@@ -4,7 +4,7 @@ import { ErrorCode, type Data } from '@vivarium/protocol';
 import { hasCode, isConnectionLoss, isNoNode, isNodeExists, isSessionGone, RecipeError } from '../support/errors.ts';
 import { ensureContainers } from '../support/ensure-path.ts';
 import { checkRecipePath, joinPath } from '../support/paths.ts';
-import { protectedCreate } from '../support/protected-create.ts';
+import { protectedCreate, ProtectedCreateUncertainError } from '../support/protected-create.ts';
 import { resolveRecipeOptions, type RecipeOptions, type ResolvedRecipeOptions } from '../support/recipe-options.ts';
 import { retrying } from '../support/retry.ts';
 import { deadlineSignal } from '../support/until.ts';
@@ -34,6 +34,21 @@ export class QueueItemUncertainError extends RecipeError {
     super(`queue item ${item.name}: the session ended before its removal was confirmed (${String(cause)})`);
     this.name = 'QueueItemUncertainError';
     this.item = item;
+  }
+}
+
+/**
+ * A put whose reply was lost with the connection, and whose item is not in the
+ * queue now: it was either never added, or added and already taken by a
+ * consumer. Putting it again could deliver it twice; not putting it could lose
+ * it. The caller decides (the data is in `data`).
+ */
+export class QueuePutUncertainError extends RecipeError {
+  readonly data: Data;
+  constructor(data: Data, cause: unknown) {
+    super(`queue put: the reply was lost and the item is not in the queue; it may have been added and taken already (${String(cause)})`);
+    this.name = 'QueuePutUncertainError';
+    this.data = data;
   }
 }
 
@@ -98,7 +113,11 @@ export class DistributedQueue {
     this.recipe = resolveRecipeOptions(options);
   }
 
-  /** Add an item at the back; resolves with its node path. A put retried after CONNECTIONLOSS is never added twice. */
+  /**
+   * Add an item at the back; resolves with its node path. A put retried after CONNECTIONLOSS is never added
+   * twice: the item is found again by its protected name, and when it is not there (it may have been added and
+   * taken already) the put rejects with QueuePutUncertainError instead of adding it again.
+   */
   put(data: Data): Promise<string> {
     return this.putWithPriority(data, 0);
   }
@@ -150,14 +169,21 @@ export class DistributedQueue {
   protected async putWithPriority(data: Data, priority: number): Promise<string> {
     const name = `item-${encodePriority(priority)}-`;
     await this.ensureQueue();
-    return protectedCreate(this.client, {
-      parent: this.path,
-      name,
-      data,
-      mode: 'persistentSequential',
-      idSource: this.recipe.idSource,
-      retriesMax: this.recipe.retriesMax,
-    });
+    try {
+      return await protectedCreate(this.client, {
+        parent: this.path,
+        name,
+        data,
+        mode: 'persistentSequential',
+        idSource: this.recipe.idSource,
+        retriesMax: this.recipe.retriesMax,
+        // A consumer may take the item the moment it exists: not finding it after a lost reply proves nothing.
+        othersMayDelete: true,
+      });
+    } catch (error) {
+      if (error instanceof ProtectedCreateUncertainError) throw new QueuePutUncertainError(data, error);
+      throw error;
+    }
   }
 
   private async takeWith(options: TakeOptions, process: (item: QueueItem) => Promise<QueueItem>): Promise<QueueItem | undefined> {

@@ -1,6 +1,6 @@
 import type { CreateMode, ZooKeeperClient } from '@vivarium/client';
 import type { Data } from '@vivarium/protocol';
-import { isConnectionLoss, isNoNode } from './errors.ts';
+import { isConnectionLoss, isNoNode, RecipeError } from './errors.ts';
 import { ensureContainers } from './ensure-path.ts';
 import type { IdSource } from './id-source.ts';
 import { joinPath } from './paths.ts';
@@ -18,6 +18,21 @@ export interface ProtectedCreateOptions {
   retriesMax?: number;
   /** Create the parent (and its ancestors) as containers when missing. Default true. */
   createParents?: boolean;
+  /**
+   * Others may delete the node as soon as it exists (a queue item, taken by a consumer). Then, after a lost
+   * reply, not finding the node does not prove it was never created: it may have been created and already
+   * deleted. With this set, that case rejects with ProtectedCreateUncertainError instead of creating it again
+   * (which could add it twice). Default false: only our own session deletes the node (locks, leases, latches).
+   */
+  othersMayDelete?: boolean;
+}
+
+/** A create whose reply was lost, and whose node is not there now: it may never have been created, or created and already deleted by another party. */
+export class ProtectedCreateUncertainError extends RecipeError {
+  constructor(path: string, cause: unknown) {
+    super(`create of ${path}: the reply was lost and the node is not there; it may have been created and deleted since (${String(cause)})`);
+    this.name = 'ProtectedCreateUncertainError';
+  }
 }
 
 /**
@@ -44,6 +59,7 @@ export async function protectedCreate(client: ZooKeeperClient, options: Protecte
       if (!isConnectionLoss(error)) throw error;
       const found = await findProtected(client, options.parent, prefix, retriesMax);
       if (found !== undefined) return found;
+      if (options.othersMayDelete === true) throw new ProtectedCreateUncertainError(path, error);
     }
   }
 }
