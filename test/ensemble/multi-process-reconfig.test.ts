@@ -186,4 +186,60 @@ describe('reconfig on a multi-process ensemble started from zoo.cfg', () => {
       return decoder.decode((await probe.getData('/zookeeper/config')).data ?? new Uint8Array(0)) === after && (await probe.exists('/after-restart')) !== null;
     }, `member ${fresh.id} to serve the new configuration from an empty dataDir`);
   }, 90_000);
+
+  it('a removed member keeps running; re-added, it rejoins and serves the new configuration and later writes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vivarium-reconfig-readd-'));
+    dirs.push(dir);
+    const members = await writeConfigs(dir);
+    await Promise.all(members.map((m) => launch(m)));
+    await until(async () => {
+      const roles = await Promise.all(members.map((m) => mode(m)));
+      return roles.filter((m) => m === 'leader').length === 1 && roles.every((m) => m === 'leader' || m === 'follower');
+    }, 'one leader and every member synced');
+    const modes = await Promise.all(members.map((m) => mode(m)));
+    const leader = members[modes.indexOf('leader')]!;
+    const removed = members.find((m) => m !== leader)!;
+    const admin = await connect(leader);
+    await admin.addAuthInfo('digest', 'super:test');
+    const before = decoder.decode((await admin.getData('/zookeeper/config')).data ?? new Uint8Array(0));
+    const removedLine = before.split('\n').find((line) => line.startsWith(`server.${removed.id}=`))!;
+    /** reconfig, retried while the new configuration has no synced quorum yet (-13), as an operator would. */
+    const reconfig = async (request: Parameters<ZooKeeperClient['reconfig']>[0]) => {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        try {
+          return await admin.reconfig(request);
+        } catch (error) {
+          if (!(error instanceof ZooKeeperError && error.code === -13) || Date.now() > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    };
+    await reconfig({ leaving: [removed.id] });
+    // Out of the configuration, the process runs on (as ZooKeeper 3.8's does) and serves no one.
+    await until(async () => (await mode(removed)) === undefined, `member ${removed.id} to stop serving`);
+    expect(removed.child?.exitCode ?? null).toBeNull();
+    await admin.create('/while-removed', null);
+
+    const readded = await reconfig({ joining: [removedLine] });
+    const after = decoder.decode(readded.data ?? new Uint8Array(0));
+    expect(after).toContain(`${removedLine}\n`);
+    await until(async () => {
+      const probe = await connectZooKeeper(`127.0.0.1:${removed.clientPort}`, { sessionTimeoutMs: 10_000, initialConnectTimeoutMs: 2000 }).catch(() => undefined);
+      if (probe === undefined) return false;
+      try {
+        await probe.sync('/');
+        return decoder.decode((await probe.getData('/zookeeper/config')).data ?? new Uint8Array(0)) === after && (await probe.exists('/while-removed')) !== null;
+      } catch {
+        return false;
+      } finally {
+        await probe.close().catch(() => undefined);
+      }
+    }, `member ${removed.id} to serve again with the configuration that re-added it`);
+    await admin.create('/after-readd', null);
+    const probe = await connect(removed);
+    await probe.sync('/');
+    expect(await probe.exists('/after-readd')).not.toBeNull();
+    expect(await mode(removed)).toBe('follower');
+  }, 90_000);
 });

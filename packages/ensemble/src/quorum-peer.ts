@@ -93,6 +93,8 @@ export class QuorumPeer implements WriteCoordinator {
   private isObserver: boolean;
   /** Left out of a committed configuration: takes no further part (ZooKeeper's removed server). */
   private removed = false;
+  /** Leading: invite absent members of a changed configuration until this tick (inviteAbsentMembers). */
+  private inviteUntilTick = -1;
   /** A committed reconfig changed this member's own role, or removed it: acted on once the current input is handled. */
   private membershipAction: 'removed' | 'roleChanged' | undefined;
 
@@ -236,7 +238,12 @@ export class QuorumPeer implements WriteCoordinator {
   // ------------------------------------------------------------------ inputs
 
   receive(envelope: Envelope): void {
-    if (this.removed) return;
+    if (this.removed) {
+      // Out of the configuration, a member only listens for a leader inviting it back (see inviteAbsentMembers).
+      const { from, message } = envelope;
+      if (message.type === 'vote' && message.state === 'leading' && message.vote.leader === from) this.rejoin(from);
+      return;
+    }
     this.receiveInOrder(envelope);
     this.actOnMembership();
   }
@@ -650,6 +657,7 @@ export class QuorumPeer implements WriteCoordinator {
       }
     }
     for (const learner of this.learners.values()) if (learner.syncSent) this.send(learner.id, { type: 'ping', touched: [] });
+    this.inviteAbsentMembers();
     if (this.leaderPhase !== 'broadcast') {
       if (this.tickCount - this.phaseStartTick > this.config.initLimitTicks) this.stepDown(`no quorum synced within initLimit (${this.config.initLimitTicks} ticks)`);
       return;
@@ -715,6 +723,11 @@ export class QuorumPeer implements WriteCoordinator {
         this.send(from, { type: 'ackNewLeader', epoch: message.epoch });
         return;
       case 'upToDate':
+        if (!this.isMember()) {
+          // Synced a configuration that leaves this member out (it rejoined on a stale invitation): leave again.
+          this.membershipAction = 'removed';
+          return;
+        }
         this.learnerPhase = 'broadcast';
         this.engine.setRole(this.isObserver ? 'observer' : 'follower', this);
         this.engine.setServing(true);
@@ -869,6 +882,8 @@ export class QuorumPeer implements WriteCoordinator {
       this.membershipAction = 'roleChanged';
     }
     if (this.stateValue === 'leading') {
+      this.inviteUntilTick = this.tickCount + this.config.initLimitTicks;
+      this.inviteAbsentMembers();
       for (const learner of this.learners.values()) {
         if (membership.voters.includes(learner.id)) learner.observer = false;
         else if (membership.observers.includes(learner.id)) learner.observer = true;
@@ -895,6 +910,33 @@ export class QuorumPeer implements WriteCoordinator {
       return;
     }
     this.stepDown(`role changed to ${this.isObserver ? 'observer' : 'participant'}`);
+  }
+
+  /**
+   * A removed member invited back by a leader: follow it. If the configuration it syncs does not include this
+   * member after all (an invitation from an older configuration), it leaves again once up to date.
+   */
+  private rejoin(leader: number): void {
+    this.removed = false;
+    this.membershipAction = undefined;
+    this.events.push({ type: 'state', state: 'looking', round: this.round });
+    this.becomeLearner(leader);
+  }
+
+  /**
+   * For initLimit ticks after a configuration change, the leader tells every member of it that is not its
+   * learner which leader to follow: a member removed earlier and now re-added (which takes no part in
+   * elections while removed) learns it this way, as ZooKeeper's removed server learns it from election
+   * notifications carrying the newer configuration.
+   */
+  private inviteAbsentMembers(): void {
+    if (this.tickCount > this.inviteUntilTick) return;
+    const vote: Vote = { leader: this.config.myId, zxid: this.vote.zxid, peerEpoch: this.currentEpoch };
+    for (const id of this.everyoneElse()) if (!this.learners.has(id)) this.send(id, { type: 'vote', round: this.round, vote, state: 'leading' });
+  }
+
+  private isMember(): boolean {
+    return this.config.voters.includes(this.config.myId) || this.config.observers.includes(this.config.myId);
   }
 
   /** True while this member is out of the configuration. */
