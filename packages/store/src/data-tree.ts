@@ -1,7 +1,7 @@
 import type { Acl, Data } from '@vivarium/protocol';
 import { Perm } from '@vivarium/protocol';
 import { AclCache } from './acl-cache.ts';
-import { assert } from './assert.ts';
+import { assert, InvariantError } from './assert.ts';
 import type { SnapshotNode } from './snapshot.ts';
 import { NodeKind, type NodeKindValue, type ZNode } from './znode.ts';
 
@@ -122,9 +122,9 @@ export class DataTree {
       kind: spec.kind,
       ephemeralOwner: spec.kind === NodeKind.ephemeral ? spec.ephemeralOwner : 0n,
       ttlMs: spec.kind === NodeKind.ttl ? spec.ttlMs : 0,
-      children: new Set(),
+      children: noChildren,
     };
-    parent.children.add(childNameOf(spec.path));
+    ownChildren(parent).add(childNameOf(spec.path));
     // As DataTree.createNode: only a higher cversion moves cversion and pzxid, so replaying a txn is harmless.
     if (parentCversion > parent.storedCversion) {
       parent.storedCversion = parentCversion;
@@ -204,7 +204,7 @@ export class DataTree {
     if (existing !== undefined) return;
     const parent = this.nodes.get(parentPathOf(saved.path));
     assert(parent !== undefined, `DataTree.restore ${saved.path}: parent missing (snapshot out of order)`);
-    parent.children.add(childNameOf(saved.path));
+    ownChildren(parent).add(childNameOf(saved.path));
     this.nodes.set(saved.path, node);
     this.index(saved.path, node);
   }
@@ -265,7 +265,7 @@ export class DataTree {
   private addBuiltIn(path: string, data: Data, acl: readonly Acl[], aversion: number): void {
     const parent = this.nodes.get(parentPathOf(path));
     assert(parent !== undefined, `DataTree: built-in ${path} without parent`);
-    parent.children.add(childNameOf(path));
+    ownChildren(parent).add(childNameOf(path));
     const node = blankNode(data, acl);
     node.aversion = aversion;
     this.nodes.set(path, node);
@@ -301,6 +301,25 @@ export class DataTree {
 
 const emptySet: ReadonlySet<string> = new Set();
 
+/**
+ * The child set of every node that never had a child: one shared empty set that refuses
+ * additions. A node gets its own Set with its first child (ownChildren), as ZooKeeper's DataNode
+ * allocates its children set lazily: an empty Set costs a leaf ~160 bytes of heap, and most
+ * znodes are leaves.
+ */
+class NoChildren extends Set<string> {
+  override add(name: string): this {
+    throw new InvariantError(`DataTree: ${name} added to the shared empty child set (use ownChildren)`);
+  }
+}
+const noChildren: Set<string> = new NoChildren();
+
+/** The node's own child set, made on its first child. */
+function ownChildren(node: ZNode): Set<string> {
+  if (node.children === noChildren) node.children = new Set();
+  return node.children;
+}
+
 function blankNode(data: Data, acl: readonly Acl[]): ZNode {
   return {
     data,
@@ -316,6 +335,6 @@ function blankNode(data: Data, acl: readonly Acl[]): ZNode {
     kind: NodeKind.persistent,
     ephemeralOwner: 0n,
     ttlMs: 0,
-    children: new Set(),
+    children: noChildren,
   };
 }
