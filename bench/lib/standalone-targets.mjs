@@ -13,7 +13,9 @@ export async function startStandaloneTargets(targets, { zooKeeper = {}, vivarium
   const { startRealZooKeeper } = await loadRealZooKeeper();
   const zk = await startRealZooKeeper({ forceSync: false, ...zooKeeper });
   targets.push({ key: 'zk', label: 'ZooKeeper 3.8', connectString: zk.connectString, pid: zk.pid, server: zk, stop: () => zk.stop() });
-  const viv = await startVivariumProcess({ seed: 1, ...vivarium });
+  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=...") reaches the server process, as in wire/ops.
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
+  const viv = await startVivariumProcess({ seed: 1, ...vivarium }, { nodeArgs });
   targets.push({ key: 'viv', label: 'Vivarium, own process', connectString: viv.connectString, pid: viv.pid, server: viv, stop: () => viv.stop() });
   for (const target of targets) target.client = await connectClient(target.connectString);
   return targets;

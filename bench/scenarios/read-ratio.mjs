@@ -24,7 +24,7 @@ const nodeCount = 1_000;
 function sizes(full) {
   return full
     ? { memberCounts: [3, 5], zkMemberCounts: [3, 5], opsPerPoint: 20_000, jitWarmupOps: 30_000 }
-    : { memberCounts: [3, 5], zkMemberCounts: [3], opsPerPoint: 2_000, jitWarmupOps: 10_000, runsMax: 3 };
+    : { memberCounts: [3, 5], zkMemberCounts: [3], opsPerPoint: 3_000, jitWarmupOps: 10_000, runsMax: 3 };
 }
 
 function check(condition, message) {
