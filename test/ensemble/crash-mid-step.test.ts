@@ -178,3 +178,32 @@ describe('crash points', () => {
     ensemble.checkSafety();
   });
 });
+
+describe('a follower killed inside a snapshot (SNAP) sync', () => {
+  it('at the snapshot install: it keeps the log it had, and syncs again on restart', async () => {
+    ensemble = createEnsemble({ members: 3, seed: 13, tickTimeMs: 1000, diffTxnsMax: 1 });
+    const leader = await ensemble.waitForLeader();
+    const client = await ensemble.client({ member: leader.id });
+    await client.create('/a', text('v0'));
+    await ensemble.run(500);
+    const victim = ensemble.members.find((m) => m.id !== leader.id) as EnsembleMember;
+    const loggedBefore = victim.storage.durableLog().map((txn) => txn.zxid);
+    expect(loggedBefore.length).toBeGreaterThan(0);
+    // Cut off while the others commit more than diffTxnsMax txns: it will be sent a snapshot.
+    ensemble.isolate(victim.id);
+    for (let i = 1; i <= 3; i++) await settled(ensemble, client.setData('/a', text(`v${i}`)));
+    await ensemble.run(5000);
+    victim.armCrashPoint({ step: 'installSnapshot', nth: 1, when: 'before' });
+    ensemble.heal();
+    for (let ms = 0; victim.isRunning && ms < 20_000; ms += 100) await ensemble.run(100);
+    expect(ensemble.crashPointsReached.map((c) => [c.member, c.point.step])).toEqual([[victim.id, 'installSnapshot']]);
+    // What it had logged (and acked) is still in its log: nothing of the leader's history was dropped first.
+    const loggedAfter = victim.storage.durableLog().map((txn) => txn.zxid);
+    for (const zxid of loggedBefore) expect(loggedAfter).toContain(zxid);
+    victim.restart();
+    await ensemble.run(5000);
+    expect(victim.isServing).toBe(true);
+    expect(read(victim, '/a')).toBe('v3');
+    ensemble.checkSafety();
+  });
+});

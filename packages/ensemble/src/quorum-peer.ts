@@ -780,8 +780,9 @@ export class QuorumPeer implements WriteCoordinator {
     }
     if (mode === 'snap') {
       assert(snapshot !== undefined, 'SNAP sync without a snapshot');
-      this.storage.truncateAfter(0n);
-      this.storage.saveSnapshot(snapshot);
+      // One storage step, crash-safe (Storage.installSnapshot): a crash inside never leaves this member without
+      // what it logged and acked (dropping the log first and saving the snapshot after lost it all).
+      this.storage.installSnapshot(snapshot);
       this.engine.replaceDatabase(Database.fromSnapshot(snapshot));
     } else {
       // A DIFF means everything this learner logged is in the leader's history, so it is committed:

@@ -4,7 +4,7 @@ import type { RecoveredState, Storage } from './storage.ts';
 import type { Txn } from './txn.ts';
 
 /** The storage calls a crash point can land on: every call that writes. */
-export const storageSteps = ['append', 'flush', 'saveSnapshot', 'truncateAfter', 'setAcceptedEpoch', 'setCurrentEpoch'] as const;
+export const storageSteps = ['append', 'flush', 'saveSnapshot', 'installSnapshot', 'truncateAfter', 'setAcceptedEpoch', 'setCurrentEpoch'] as const;
 export type StorageStep = (typeof storageSteps)[number];
 
 /**
@@ -102,6 +102,10 @@ export class CrashPointStorage implements Storage {
 
   saveSnapshot(snapshot: Snapshot): void {
     this.write('saveSnapshot', `snapshot at 0x${snapshot.lastZxid.toString(16)}`, () => this.inner.saveSnapshot(snapshot));
+  }
+
+  installSnapshot(snapshot: Snapshot): void {
+    this.write('installSnapshot', `installed snapshot at 0x${snapshot.lastZxid.toString(16)}`, () => this.inner.installSnapshot(snapshot));
   }
 
   truncateAfter(zxid: bigint): void {

@@ -46,6 +46,13 @@ export class InMemoryStorage implements Storage {
     this.snapshot = snapshot;
   }
 
+  /** One step in memory: nothing can crash between dropping the log and keeping the snapshot. */
+  installSnapshot(snapshot: Snapshot): void {
+    this.durableTxns = [];
+    this.volatileTxns = [];
+    this.snapshot = snapshot;
+  }
+
   truncateAfter(zxid: bigint): void {
     this.flush();
     this.durableTxns = this.durableTxns.filter((txn) => txn.zxid <= zxid);
@@ -70,6 +77,11 @@ export class InMemoryStorage implements Storage {
   /** Lose what a crash loses: everything appended since the last flush. */
   crash(): void {
     this.volatileTxns = [];
+  }
+
+  /** The last snapshot's zxid (0 without one): log entries at or before it are superseded by it. */
+  get snapshotZxid(): bigint {
+    return this.snapshot?.lastZxid ?? 0n;
   }
 
   /** Every txn ever made durable and still logged (for assertions). */

@@ -27,6 +27,13 @@ export interface Storage {
   flush(): void;
   /** Persist a snapshot of the state at snapshot.lastZxid; later appends go after it. */
   saveSnapshot(snapshot: Snapshot): void;
+  /**
+   * Replace this member's whole state with a leader's snapshot (ZAB SNAP sync): afterwards the log is empty
+   * and the history is the snapshot; durable when it returns. Crash-safe: a crash part-way leaves either
+   * that, or the state before minus logged txns beyond the snapshot (history the leader never had), never
+   * less than what was logged up to it.
+   */
+  installSnapshot(snapshot: Snapshot): void;
   /** Drop logged txns with zxid > `zxid` (ZAB TRUNC). Durable when it returns. */
   truncateAfter(zxid: bigint): void;
   /** Logged txns with zxid > `zxid`, in order (for DIFF sync). */

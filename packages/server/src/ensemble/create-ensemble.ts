@@ -590,7 +590,8 @@ export class Ensemble {
   committedHistory(id: number): bigint[] {
     const member = this.member(id);
     const applied = member.isRunning ? member.engine.lastProcessedZxid : -1n;
-    return member.storage.readLogAfter(0n).filter((txn) => txn.zxid <= applied).map((txn) => txn.zxid);
+    // Entries at or before the member's snapshot are superseded by it (after a SNAP sync they may be an older, divergent history).
+    return member.storage.readLogAfter(member.storage.snapshotZxid).filter((txn) => txn.zxid <= applied).map((txn) => txn.zxid);
   }
 
   /** A hash of every message delivery so far: the same seed and steps give the same hash. */

@@ -169,6 +169,55 @@ describe('FileStorage', () => {
     p.storage.close();
   });
 
+  it('installSnapshot replaces the log with a leader\'s snapshot; a crash at any step loses nothing logged up to it', () => {
+    // A member that logged 1..6 (5 and 6 from an old epoch the leader never had) is sent a snapshot at 4.
+    const prepare = (dataDir: string): FileStorage => {
+      const { storage } = open({ dataDir });
+      for (let z = 1n; z <= 3n; z++) storage.append(txn(z));
+      storage.flush();
+      storage.saveSnapshot(snapshotAt(3n));
+      for (let z = 4n; z <= 6n; z++) storage.append(txn(z));
+      storage.flush();
+      return storage;
+    };
+    for (const step of ['floor', 'snapshot', 'cleanup'] as const) {
+      const dataDir = tempDir();
+      const storage = prepare(dataDir);
+      storage.installStepHook = (at) => {
+        if (at === step) throw new Error(`crash at ${at}`);
+      };
+      expect(() => storage.installSnapshot(snapshotAt(4n))).toThrow(`crash at ${step}`);
+      storage.crash();
+      const { storage: reopened, recovered } = open({ dataDir });
+      if (step === 'cleanup') {
+        // The snapshot was written: it is the whole state; the old log is void and gone.
+        expect(recovered.snapshot?.lastZxid).toBe(4n);
+        expect(recovered.txns).toEqual([]);
+        expect(reopened.readLogAfter(0n)).toEqual([]);
+        expect(reopened.files().logs).toEqual([]);
+      } else {
+        // Before the snapshot: the old state, minus only what lay beyond the snapshot (never the leader's history).
+        expect(recovered.snapshot?.lastZxid).toBe(3n);
+        expect(zxids(recovered.txns)).toEqual([4n]);
+        expect(zxids(reopened.readLogAfter(0n))).toEqual([1n, 2n, 3n, 4n]);
+      }
+      reopened.close();
+    }
+    // Uninterrupted: the snapshot is the state, appends continue after it, and a restart agrees.
+    const dataDir = tempDir();
+    const storage = prepare(dataDir);
+    storage.installSnapshot(snapshotAt(4n));
+    expect(storage.readLogAfter(0n)).toEqual([]);
+    storage.append(txn(7n));
+    storage.flush();
+    storage.close();
+    const { storage: reopened, recovered } = open({ dataDir });
+    expect(recovered.snapshot?.lastZxid).toBe(4n);
+    expect(zxids(recovered.txns)).toEqual([7n]);
+    expect(zxids(reopened.readLogAfter(0n))).toEqual([7n]);
+    reopened.close();
+  });
+
   it('purge keeps snapRetainCount snapshots and the logs needed from the oldest of them', () => {
     const dataDir = tempDir();
     const lines: string[] = [];

@@ -4,6 +4,9 @@
  *   <dataLogDir>/version-2/log.<first zxid hex>      the transaction log, a new file after each snapshot
  *   <dataDir>/version-2/snapshot.<last zxid hex>     snapshots
  *   <dataDir>/version-2/acceptedEpoch, currentEpoch  ZAB epochs, decimal text, replaced atomically
+ *   <dataDir>/version-2/logFloor                      after a leader's snapshot was installed (SNAP sync): log
+ *                                                     entries at or below this zxid (hex) are void once a snapshot
+ *                                                     at or beyond it exists; replaced atomically
  *
  * `append` only encodes; `flush` writes the batch and, with forceSync (the
  * default, as ZooKeeper), fdatasyncs it before returning, so anything a client
@@ -97,6 +100,10 @@ export class FileStorage implements Storage {
   private purgeTimer: ReturnType<typeof setInterval> | undefined;
   private acceptedEpoch = 0;
   private currentEpoch = 0;
+  /** Log entries at or below this zxid are void (a leader's snapshot replaced them); 0 when none was installed. */
+  private logFloor = 0n;
+  /** Test hook: called at each step of installSnapshot; a throw there is a crash at that step. */
+  installStepHook: ((step: 'floor' | 'snapshot' | 'cleanup') => void) | undefined;
 
   constructor(options: FileStorageOptions) {
     if (typeof options.dataDir !== 'string' || options.dataDir === '') throw new ConfigError('dataDir', options.dataDir, 'a directory path');
@@ -150,6 +157,10 @@ export class FileStorage implements Storage {
         }
       }
       const snapshotZxid = snapshot?.lastZxid ?? 0n;
+      // An installed leader's snapshot voids the log below it, once it exists (see installSnapshot).
+      const floor = this.readLogFloor();
+      this.logFloor = floor > 0n && snapshot !== undefined && snapshotZxid >= floor ? floor : 0n;
+      if (this.logFloor > 0n) this.removeVoidLogs(this.logFloor);
 
       const logs = this.listLogs();
       const txns: Txn[] = [];
@@ -265,16 +276,48 @@ export class FileStorage implements Storage {
     });
   }
 
+  /**
+   * Crash-safe, in four durable steps: (1) drop logged txns beyond the snapshot (history the leader never had;
+   * what stays is a prefix of this member's own log); (2) write the log floor; (3) write the snapshot (an atomic
+   * rename): from here recovery starts from it and the log at or below the floor is void; (4) remove the void
+   * log files (a crash before leaves them to the next recovery, which removes them). A crash before (3) leaves
+   * the old state minus (1): the floor applies only once a snapshot at or beyond it exists.
+   */
+  installSnapshot(snapshot: Snapshot): void {
+    this.flush();
+    const zxid = snapshot.lastZxid;
+    if (this.lastAppendedZxid > zxid) this.truncate(zxid, false);
+    this.guard(() => {
+      this.installStepHook?.('floor');
+      writeFileAtomically(join(this.snapDir, 'logFloor'), new TextEncoder().encode(`${zxid.toString(16)}\n`));
+      this.installStepHook?.('snapshot');
+      const written = writeSnapshotFile(this.snapDir, snapshot, this.codec, this.nodesPerPart);
+      this.closeCurrent();
+      this.logFloor = zxid;
+      this.lastSnapshotZxid = zxid;
+      this.lastAppendedZxid = this.lastDurableZxid = zxid;
+      this.stats.snapshots++;
+      this.stats.lastSnapshotBytes = written.bytes;
+      this.installStepHook?.('cleanup');
+      this.removeVoidLogs(zxid);
+    });
+  }
+
   truncateAfter(zxid: bigint): void {
     this.flush();
     if (zxid >= this.lastAppendedZxid) return;
+    this.truncate(zxid, true);
+  }
+
+  /** Drop logged txns after `zxid`; with `rebuildable`, refuse when nothing kept rebuilds the state at `zxid`. */
+  private truncate(zxid: bigint, rebuildable: boolean): void {
     this.guard(() => {
       const snapshots = this.listSnapshots();
       const kept = snapshots.find((s) => s.zxid <= zxid);
       const keptZxid = kept?.zxid ?? 0n;
       const logs = this.listLogs().map((entry) => ({ ...entry, base: this.readLogBase(entry.path) }));
       const keptLogs = logs.filter((entry) => entry.base < zxid);
-      if (keptZxid < zxid && !keptLogs.some((entry) => entry.base <= keptZxid)) {
+      if (rebuildable && keptZxid < zxid && !keptLogs.some((entry) => entry.base <= keptZxid)) {
         throw new Error(
           `FileStorage.truncateAfter(0x${zxid.toString(16)}): nothing retained rebuilds that state (newest snapshot at or before it: ${kept === undefined ? 'none' : kept.name}; ` +
             `oldest log continues from ${logs[0] === undefined ? 'nothing' : `0x${logs[0].base.toString(16)}`})`,
@@ -315,8 +358,9 @@ export class FileStorage implements Storage {
     });
   }
 
-  readLogAfter(zxid: bigint): Txn[] {
+  readLogAfter(after: bigint): Txn[] {
     this.checkOpen('readLogAfter');
+    const zxid = after > this.logFloor ? after : this.logFloor;
     return this.guard(() => {
       const logs = this.listLogs();
       const txns: Txn[] = [];
@@ -494,6 +538,30 @@ export class FileStorage implements Storage {
     } finally {
       closeSync(fd);
     }
+  }
+
+  private readLogFloor(): bigint {
+    const path = join(this.snapDir, 'logFloor');
+    if (!existsSync(path)) return 0n;
+    const text = readFileSync(path, 'utf8').trim();
+    if (!/^[0-9a-f]{1,16}$/.test(text)) throw new StorageCorruptionError(path, 0, `expected a zxid (hex), found ${JSON.stringify(text.slice(0, 40))}`);
+    return BigInt(`0x${text}`);
+  }
+
+  /** Remove the log files that hold only entries at or below `floor` (file i holds zxids below file i+1's first). */
+  private removeVoidLogs(floor: bigint): void {
+    const logs = this.listLogs();
+    let removed = 0;
+    for (let i = 0; i < logs.length; i++) {
+      const entry = logs[i] as FileEntry;
+      if (entry.path === this.current?.path) continue;
+      const next = logs[i + 1];
+      const allVoid = next !== undefined ? next.zxid <= floor + 1n : (lastZxidOf(scanLogFile(entry.path, readFileSync(entry.path), this.codec, true)) ?? 0n) <= floor;
+      if (!allVoid) continue;
+      removeFile(entry.path);
+      removed++;
+    }
+    if (removed > 0) fsyncDirectory(this.logDir);
   }
 
   private readEpoch(name: string): number {
