@@ -23,3 +23,18 @@ describe.each(['tcp', 'worker'] as const)('elections without ticks (%s transport
     }
   }, 40_000);
 });
+
+describe('elections without ticks (in-process ensemble on the system clock)', () => {
+  it('elects and fails over without waiting for a tick (tickTime 60 s)', async () => {
+    const ensemble = createEnsemble({ members: 3, seed: 32, clock: 'system', tickTimeMs: 60_000, initLimitTicks: 10, syncLimitTicks: 5 });
+    try {
+      const first = await ensemble.waitForLeader(15_000);
+      first.crash();
+      const second = await ensemble.waitForLeader(15_000);
+      expect(second.id).not.toBe(first.id);
+      ensemble.checkSafety();
+    } finally {
+      await ensemble.close();
+    }
+  }, 40_000);
+});

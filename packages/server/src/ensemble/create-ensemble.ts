@@ -7,6 +7,7 @@ import { SystemClock } from '../system-clock.ts';
 import { listenForClients, type ClientListener, type ClientListenerOptions } from '../wire/client-listener.ts';
 import type { MemberInspection, NodeView } from './quorum-member.ts';
 import { RealtimeEnsemble, type RealtimeEnsembleOptions } from './realtime-ensemble.ts';
+import { ElectionPacer } from './election-pacer.ts';
 import { treeDigest } from './tree-digest.ts';
 
 export interface EnsembleOptions extends Partial<Omit<EngineConfig, 'memberId'>> {
@@ -52,6 +53,7 @@ export class EnsembleMember {
   /** This run's view of `storage`: where an armed crash point kills the member inside a step. */
   private crashPoints: CrashPointStorage | undefined;
   private unsubscribeEngine: (() => void) | undefined;
+  private pacer: ElectionPacer | undefined;
   private readonly ensemble: Ensemble;
 
   constructor(id: number, observer: boolean, ensemble: Ensemble) {
@@ -127,7 +129,14 @@ export class EnsembleMember {
     this.ensemble.writeEnsembleConfig(this);
     this.ensemble.attach(this);
     this.unsubscribeEngine = this.ensemble.subscribeEngine(this);
+    this.pacer = this.ensemble.electionPacer(this);
+    this.pacer?.update(this.peerValue);
     this.ensemble.schedulePump();
+  }
+
+  /** Internal: after each step of the peer, time what it waits on (ElectionPacer). */
+  paceElection(): void {
+    if (this.peerValue !== undefined) this.pacer?.update(this.peerValue);
   }
 
   /**
@@ -195,6 +204,8 @@ export class EnsembleMember {
   private down(options: { afterCrash?: boolean } = {}): void {
     // A crash point never fires in the teardown itself.
     this.crashPoints?.disarm();
+    this.pacer?.cancel();
+    this.pacer = undefined;
     this.ensemble.detach(this);
     // A stopped or killed process's sockets close: its peers notice at once (a partition is silence instead).
     this.ensemble.linksClosed(this.id);
@@ -365,6 +376,27 @@ export class Ensemble {
 
   detach(member: EnsembleMember): void {
     this.network.detach(member.id);
+  }
+
+  /**
+   * A member's ElectionPacer on the system clock (its callbacks run as the member's steps), so a real-time
+   * ensemble elects on ZooKeeper's timing rather than waiting for ticks. On the manual clock elections stay
+   * decided by ticks for now: simulated time costs no wall time there, and the seeded fault schedules found
+   * a liveness bug (a member that never rejoins) that the faster timing exposes on more seeds; the pacer
+   * comes to the manual clock with that fix.
+   */
+  electionPacer(member: EnsembleMember): ElectionPacer | undefined {
+    if (this.manualClock !== undefined) return undefined;
+    return new ElectionPacer({
+      scheduler: this.scheduler,
+      tickTimeMs: this.tickTimeMs,
+      runStep: (work) => {
+        if (!member.isRunning) return;
+        member.runStep(work);
+        if (member.isRunning) this.collect(member);
+        this.schedulePump();
+      },
+    });
   }
 
   /** Tell every running member its connection to `id` closed (the member's process stopped or died). */
@@ -689,6 +721,7 @@ export class Ensemble {
   }
 
   private collect(member: EnsembleMember): void {
+    member.paceElection();
     for (const event of member.peer.drainEvents()) {
       this.trace.push({ member: member.id, atMs: this.clock.nowMs(), event });
       if (event.type === 'reconfigured' && event.version > this.configVersion) this.adoptConfiguration(member, event.version, event.voters, event.observers);
