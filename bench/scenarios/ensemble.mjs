@@ -172,8 +172,8 @@ async function vivariumSystemRun(members, tick) {
  * only the followers. First the leader's JVM is SIGKILLed: the kernel closes its sockets, the
  * followers read EOF and start an election at once. Then (after restarting the killed member,
  * so a quorum is left to lose a leader from) the new leader is frozen with SIGSTOP: no socket
- * closes, the followers notice only when syncLimit ticks pass without a word, which is what
- * Vivarium's member.crash() looks like to its peers.
+ * closes, the followers notice only when syncLimit ticks pass without a word, which is what a
+ * partitioned Vivarium member looks like to its peers (a crashed one's links close, as on SIGKILL).
  */
 async function zooKeeperRun(startRealEnsemble, members, tick, { freeze }) {
   const start = process.hrtime.bigint();
@@ -287,8 +287,8 @@ const startupFailoverScenario = {
         return phases;
       },
     });
-    // At tickTime 2000 a Vivarium failover takes ~14 s of real time (7 ticks; the manual clock's simulated
-    // figure above says the same, deterministically), so the default run takes one sample at 3 members only.
+    // At tickTime 2000 each sample costs seconds (mostly the ZooKeeper JVMs' start), so the default run takes one
+    // sample at 3 members only.
     const slowRuns = ctx.full ? ctx.runs : 1;
     const slowMembers = ctx.full ? memberCounts : [3];
     const slowZkMembers = ctx.full ? zkMemberCounts : [3];
@@ -398,7 +398,7 @@ function startupFailoverReport(result, { memberCounts, zkMemberCounts, slowRuns,
   return {
     figures,
     summary: {
-      title: 'Medians. Ratios are ZooKeeper time / Vivarium system-clock time: > 1× means Vivarium is faster. Vivarium\'s system-clock failover is split into failure detection + election and sync + the client\'s retry. A SIGKILLed JVM\'s sockets close, so ZooKeeper\'s followers notice at once; a SIGSTOPped one goes silent, which is what Vivarium\'s member.crash() looks like to its peers:',
+      title: 'Medians. Ratios are ZooKeeper time / Vivarium system-clock time: > 1× means Vivarium is faster. Vivarium\'s system-clock failover is split into failure detection + election and sync + the client\'s retry. A SIGKILLed JVM\'s sockets close, so ZooKeeper\'s followers notice at once, as Vivarium\'s do after member.crash() (its links close); a SIGSTOPped one goes silent, as a partitioned Vivarium member does:',
       header: [
         'ensemble',
         'start-up: ZooKeeper',
@@ -415,7 +415,7 @@ function startupFailoverReport(result, { memberCounts, zkMemberCounts, slowRuns,
       rows,
       footer: [
         slowRuns === 1
-          ? `The tickTime ${defaultTickTimeMs} system-clock and ZooKeeper figures are one run each, without warm-up (a Vivarium failover takes ~14 s there; --full takes ${runs}); "(--full)" marks what only --full measures.`
+          ? `The tickTime ${defaultTickTimeMs} system-clock and ZooKeeper figures are one run each, without warm-up (--full takes ${runs}); "(--full)" marks what only --full measures.`
           : `The tickTime ${defaultTickTimeMs} system-clock and ZooKeeper figures are medians of ${slowRuns} runs without warm-up; "(--full)" marks what only --full measures.`,
       ],
     },
@@ -423,11 +423,11 @@ function startupFailoverReport(result, { memberCounts, zkMemberCounts, slowRuns,
       `Both systems run with the same tickTime (${tickTimeMs} ms, and ZooKeeper's default ${defaultTickTimeMs} ms), initLimit ${initLimitTicks}, syncLimit ${syncLimitTicks}; ZooKeeper with forceSync=no; a fresh ensemble for every sample.`,
       'Start-up: ZooKeeper from spawning the JVMs (startRealEnsemble waits until every member answers srvr with a Mode, polling every 50 ms) to the first create through node-zookeeper-client; Vivarium system clock from createEnsemble through waitForLeader and serveTcp to the first create through the same client over TCP; Vivarium manual clock from createEnsemble through waitForLeader and ensemble.client() (in-process, to a follower) to the first create.',
       'Failover: a client connected to the followers only does one write, then the leader is killed (ZooKeeper: SIGKILL, waiting for the JVM to exit before the first attempt; Vivarium: member.crash()), and the client retries setData every 5 ms until one succeeds. The manual-clock failover advances simulated time in steps of tickTime/20 with ensemble.run() between attempts; its simulated figure is how much protocol time passed.',
-      'ZooKeeper SIGSTOP: after the SIGKILL failover the killed member is restarted (so a quorum is left), and the new leader is frozen with SIGSTOP: its sockets stay open, so the followers notice only when their read from it times out (syncLimit × tickTime), as Vivarium\'s do after member.crash(). At tickTime 2000 this runs only with --full.',
+      'ZooKeeper SIGSTOP: after the SIGKILL failover the killed member is restarted (so a quorum is left), and the new leader is frozen with SIGSTOP: its sockets stay open, so the followers notice only when their read from it times out (syncLimit × tickTime), as Vivarium\'s do when their leader is partitioned away (isolate()). At tickTime 2000 this runs only with --full.',
       'Every failover is checked: the first write after it must carry a higher epoch in its mzxid than the last write before it (a new leader committed it), and on Vivarium another member must lead.',
       `ZooKeeper SIGSTOP samples redone because a write after the freeze still succeeded in the old epoch (the frozen JVM was not leading): ${freezeMisses}.`,
       'The Vivarium failover parts come from ensemble.trace: crash to the first stepDown event (failure detection), to the new leader\'s established event (election, discovery, sync), to the client\'s write succeeding (reconnect and retry).',
-      `ZooKeeper's followers see a killed leader's socket close at once; Vivarium's see nothing until ${syncLimitTicks + 1} ticks pass without a ping (QuorumPeer.learnerTick), and the survivors then decide the election only on the next tick (QuorumPeer.tick, decisionPending). So Vivarium's failover is about ${syncLimitTicks + 2} ticks whatever the machine: bench/README.md, "Where Vivarium is slower".`,
+      'A crashed Vivarium member\'s links close, as a killed process\'s sockets do, so its followers step down at once, as ZooKeeper\'s do on a SIGKILL (part 1 is 0). On the system clock the survivors then decide the election after ZooKeeper\'s finalizeWait (200 ms; ElectionPacer); on the manual clock a settled election is still decided at the next tick, which is what the simulated figures show.',
       `Vivarium runs in the bench process (the client shares its thread); ZooKeeper runs one JVM per member on loopback.${zkMemberCounts.includes(5) ? '' : ' ZooKeeper with 5 JVMs, and Vivarium with 5 members on the system clock at tickTime 2000, run only with --full.'}`,
     ],
   };
