@@ -260,6 +260,93 @@ describe('crashes around commit', () => {
   });
 });
 
+describe('a learner rejoining while the leader keeps proposing', () => {
+  // Recipes' queue seed 15: a learner's NEWLEADER ack was counted for every proposal made before the ack arrived,
+  // including those made after NEWLEADER went out, which the learner never received. The leader committed them on
+  // that ack, answered the client, and the next leader's history ended before them.
+  it('its NEWLEADER ack acknowledges what was sent before NEWLEADER, not a proposal made after it', async () => {
+    const ensemble = ensembleOf({ members: 3 });
+    const leader = await ensemble.waitForLeader();
+    const [a, b] = ensemble.members.filter((m) => m.id !== leader.id) as [(typeof ensemble.members)[number], (typeof ensemble.members)[number]];
+    const client = await ensemble.client({ member: leader.id });
+    await client.create('/before', bytes('b'));
+    b.crash();
+    // b's messages to the leader take 500 ms: its NEWLEADER ack arrives well after the leader sent NEWLEADER.
+    ensemble.network.setLinkFaults(b.id, leader.id, { delayMinMs: 500, delayMaxMs: 500 });
+    const syncsBefore = syncEvents(ensemble, b.id).length;
+    b.restart();
+    for (let waited = 0; syncEvents(ensemble, b.id).length === syncsBefore; waited += 10) {
+      expect(waited).toBeLessThan(10_000);
+      await ensemble.run(10);
+    }
+    // NEWLEADER is on its way to b. From now on nothing the leader sends reaches a or b, and a's acks are lost:
+    // the only ack that can still arrive is b's NEWLEADER ack.
+    ensemble.network.setLinkFaults(leader.id, b.id, { dropProbability: 1 });
+    ensemble.network.setLinkFaults(leader.id, a.id, { dropProbability: 1 });
+    ensemble.network.setLinkFaults(a.id, leader.id, { dropProbability: 1 });
+    let acknowledged = false;
+    const write = client.create('/after-newleader', bytes('x')).then(() => { acknowledged = true; }, () => undefined);
+    await ensemble.run(1000);
+    // Neither follower logged it, so no quorum holds it: the leader must not have committed it.
+    for (const follower of [a, b]) expect(follower.storage.readLogAfter(0n).some((t) => t.body.type === 'create' && t.body.path === '/after-newleader')).toBe(false);
+    expect(ensemble.trace.some((t) => t.member === leader.id && t.event.type === 'committed' && t.event.zxid === leader.peer.lastZxid)).toBe(false);
+    expect(acknowledged).toBe(false);
+    leader.crash();
+    ensemble.network.clearFaults();
+    const next = await ensemble.waitForLeader();
+    expect(next.id).not.toBe(leader.id);
+    await write;
+    expect(acknowledged).toBe(false);
+    expect(next.engine.database.tree.has('/before')).toBe(true);
+  });
+});
+
+describe('rejoining after the heal', () => {
+  // Recipes' counter seed 18: votes addressed to a member's earlier run were dropped like the messages of a dead
+  // connection. A restarted leader answers only votes, and a looking member that never heard from the restart kept
+  // addressing it as the old run: neither heard the other again, and the looking member never rejoined.
+  it('a member that missed a leader\'s restart still finds it: votes are not tied to the receiver\'s run', async () => {
+    const ensemble = ensembleOf({ members: 3 });
+    const leader = await ensemble.waitForLeader();
+    expect(leader.id).toBe(3);
+    ensemble.isolate(1);
+    await ensemble.run(5000);
+    expect(ensemble.member(1).state).toBe('looking');
+    leader.crash();
+    leader.restart();
+    const next = await ensemble.waitForLeader();
+    expect(next.id).toBe(3);
+    expect(ensemble.member(1).state).toBe('looking');
+    ensemble.heal();
+    await ensemble.run(10_000);
+    expect(ensemble.member(1).state).toBe('following');
+    expect(ensemble.member(1).peer.leader).toBe(3);
+    expect(ensemble.member(1).isServing).toBe(true);
+  });
+
+  // Recipes' counter and queue seed 34: a member had promised a later epoch (to a discovery that never established)
+  // than the leader's; it refused the leader's LEADERINFO, and the leader kept its epoch, so it refused forever.
+  it('a member that promised a later epoch than the leader\'s rejoins: the leader steps down and a new epoch covers the promise', async () => {
+    const ensemble = ensembleOf({ members: 3 });
+    await ensemble.waitForLeader();
+    const client = await ensemble.client({ member: 3 });
+    await client.create('/before', bytes('b'));
+    const member = ensemble.member(1);
+    member.crash();
+    // What it holds after leading (or following) a discovery of epoch 7 that went no further.
+    member.storage.setAcceptedEpoch(7);
+    member.storage.flush();
+    member.restart();
+    await ensemble.run(20_000);
+    expect(member.state).toBe('following');
+    expect(member.isServing).toBe(true);
+    const leader = ensemble.leader();
+    expect(leader?.peer.epoch).toBeGreaterThanOrEqual(7);
+    expect(member.peer.epoch).toBe(leader?.peer.epoch);
+    expect(member.engine.database.tree.has('/before')).toBe(true);
+  });
+});
+
 describe('sessions across the ensemble', () => {
   it('the leader expires a session that stopped pinging, on every member, and its ephemerals go everywhere', async () => {
     const ensemble = ensembleOf({ members: 3 });
@@ -287,6 +374,43 @@ describe('sessions across the ensemble', () => {
     expect(seen).toEqual([2]);
     expect(outputs).toEqual(['connected', 'reply', 'close']);
     expect(client.state).toBe('connected');
+  });
+
+  // Recipes' queue seed 9: every run of a member drew the same random stream, so a restarted member handed out the
+  // session ids of its previous run again; one whose createSession committed after this member's log ended (so the
+  // restart could not step past it) was created twice, and the leader's applyTxn failed.
+  it('a restarted member never hands out a session id its previous run did', async () => {
+    const ensemble = ensembleOf({ members: 3 });
+    const leader = await ensemble.waitForLeader();
+    const member = ensemble.members.find((m) => m.id !== leader.id) as (typeof ensemble.members)[number];
+    const sessionOf = (target: typeof member): { ids: bigint[] } => {
+      const seen = { ids: [] as bigint[] };
+      const connection = target.engine.openConnection({ remoteAddress: '127.0.0.1', sink: (out) => {
+        for (const o of out) if (o.kind === 'connected') seen.ids.push(o.response.sessionId);
+      } });
+      target.engine.connect(connection, { protocolVersion: 0, lastZxidSeen: 0n, timeOutMs: 30_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });
+      return seen;
+    };
+    // The member forwards the createSession; the leader commits it with the other follower, and nothing the
+    // leader sends reaches this member: its log ends before the session.
+    ensemble.network.setLinkFaults(leader.id, member.id, { dropProbability: 1 });
+    const first = sessionOf(member);
+    await ensemble.run(500);
+    const created = [...leader.engine.database.sessions.keys()];
+    expect(created).toHaveLength(1);
+    expect(member.storage.readLogAfter(0n).some((t) => t.body.type === 'createSession')).toBe(false);
+    expect(first.ids).toEqual([]);
+    member.crash();
+    ensemble.network.clearFaults();
+    member.restart();
+    await ensemble.run(3000);
+    expect(member.isServing).toBe(true);
+    const second = sessionOf(member);
+    await ensemble.run(500);
+    ensemble.checkSafety();
+    expect(second.ids).toHaveLength(1);
+    expect(second.ids[0]).not.toBe(created[0]);
+    expect(leader.engine.database.sessions.size).toBe(2);
   });
 
   it('a client that moves to another member keeps its session and sees its own writes', async () => {

@@ -40,6 +40,11 @@ interface LearnerHandle {
   lastZxid: bigint | undefined;
   /** Set once it was sent the sync and NEWLEADER. */
   syncSent: boolean;
+  /**
+   * The last zxid this learner was sent before NEWLEADER (the sync and the proposals in flight): what its NEWLEADER
+   * ack acknowledges. Proposals sent after NEWLEADER it acks one by one, once logged.
+   */
+  newLeaderZxid: bigint;
   /** Acknowledged NEWLEADER: counts toward the quorum that establishes the epoch. */
   synced: boolean;
   /** Sent UPTODATE: in the broadcast phase. */
@@ -134,6 +139,8 @@ export class QuorumPeer implements WriteCoordinator {
   private readonly pendingProposals: Txn[] = [];
   /** This learner's current connection to its leader; bumped each time it starts following. */
   private connectionId = 0;
+  /** Acked NEWLEADER on this connection: each later proposal is acked on its own once logged (ZooKeeper's too). */
+  private ackedNewLeader = false;
   /** brokenMode 'ackBeforeFlush' only: proposals were acked and not yet flushed. */
   private flushOwed = false;
 
@@ -251,8 +258,11 @@ export class QuorumPeer implements WriteCoordinator {
   private receiveInOrder(envelope: Envelope): void {
     const { from, message } = envelope;
     const myIncarnation = this.config.incarnation ?? 0;
-    // Meant for an earlier run of this member: that connection died with it.
-    if (envelope.toIncarnation !== undefined && envelope.toIncarnation !== 0 && envelope.toIncarnation !== myIncarnation) return;
+    // Meant for an earlier run of this member: that connection died with it. A vote belongs to no connection (election
+    // notifications go over whatever channel is up, as ZooKeeper's QuorumCnxManager reconnects): it is still news of
+    // its sender. Dropping it left a restarted leader and a looking member that had not heard from the restart deaf to
+    // each other for good (the leader answers only votes; recipes' counter seed 18).
+    if (message.type !== 'vote' && envelope.toIncarnation !== undefined && envelope.toIncarnation !== 0 && envelope.toIncarnation !== myIncarnation) return;
     if (envelope.incarnation !== undefined) {
       const known = this.peerIncarnation.get(from);
       if (known !== undefined && known !== envelope.incarnation) {
@@ -414,9 +424,22 @@ export class QuorumPeer implements WriteCoordinator {
     if (learner !== undefined) learner.lastHeardTick = this.tickCount;
     switch (message.type) {
       case 'followerInfo': {
+        if (this.leaderPhase !== 'discovery' && message.acceptedEpoch > this.newEpoch) {
+          // It promised a later epoch than ours (it led, or followed, a discovery that never established): it will
+          // refuse our LEADERINFO (Learner.registerWithLeader) and, if we stayed, retry and refuse forever (recipes'
+          // counter and queue seed 34). Our epoch was picked without its promise; a new election's discovery takes it
+          // into account (Leader.getEpochToPropose: the max of the connecting learners' accepted epochs, plus one), and
+          // since our own accepted epoch is already newEpoch, each such round raises the epoch: it converges.
+          this.stepDown(`learner ${from} accepted epoch ${message.acceptedEpoch} > ours ${this.newEpoch}`);
+          return;
+        }
         const observer = message.observer || this.config.observers.includes(from);
-        const handle: LearnerHandle = { id: from, observer, acceptedEpoch: message.acceptedEpoch, lastZxid: undefined, syncSent: false, synced: false, upToDate: false, lastHeardTick: this.tickCount, connection: message.connection };
+        const handle: LearnerHandle = { id: from, observer, acceptedEpoch: message.acceptedEpoch, lastZxid: undefined, syncSent: false, newLeaderZxid: 0n, synced: false, upToDate: false, lastHeardTick: this.tickCount, connection: message.connection };
         this.learners.set(from, handle);
+        // A new connection: what the learner acked on an earlier one no longer counts, since its sync may truncate
+        // those txns (a TRUNC to our last commit drops the proposals in flight, which are then sent again). Its
+        // NEWLEADER ack on this connection acknowledges them anew.
+        for (const proposal of this.proposals) proposal.acks.delete(from);
         if (this.leaderPhase === 'discovery') this.maybeFinishDiscovery();
         else this.send(from, { type: 'leaderInfo', newEpoch: this.newEpoch });
         return;
@@ -435,8 +458,11 @@ export class QuorumPeer implements WriteCoordinator {
           learner.upToDate = true;
           this.send(from, { type: 'upToDate' });
         }
-        // A NEWLEADER ack also acknowledges everything the sync carried and every proposal sent before it.
-        this.recordAck(from, this.lastProposedZxid());
+        // A NEWLEADER ack also acknowledges everything the sync carried and every proposal sent before it, and no
+        // more: a proposal made after NEWLEADER went out may not have reached the learner yet (it acks those itself).
+        // Counting up to the last proposal at the time the ack arrived committed txns the learner never logged (recipes'
+        // queue seed 15: the leader lost its quorum and the next leader's history ended before them).
+        this.recordAck(from, learner.newLeaderZxid);
         return;
       }
       case 'ack':
@@ -537,6 +563,7 @@ export class QuorumPeer implements WriteCoordinator {
       this.send(learner.id, { type: 'proposal', txn: proposal.txn });
     }
     this.send(learner.id, { type: 'newLeader', epoch: this.newEpoch });
+    learner.newLeaderZxid = this.lastProposedZxid();
     learner.syncSent = true;
   }
 
@@ -682,6 +709,7 @@ export class QuorumPeer implements WriteCoordinator {
     this.lastHeardFromLeaderTick = this.tickCount;
     this.pendingProposals.length = 0;
     this.connectionId++;
+    this.ackedNewLeader = false;
     this.sendFollowerInfo();
   }
 
@@ -721,6 +749,7 @@ export class QuorumPeer implements WriteCoordinator {
         this.storage.setCurrentEpoch(message.epoch);
         this.storage.flush();
         this.send(from, { type: 'ackNewLeader', epoch: message.epoch });
+        this.ackedNewLeader = true;
         return;
       case 'upToDate':
         if (!this.isMember()) {
@@ -739,8 +768,8 @@ export class QuorumPeer implements WriteCoordinator {
         else this.storage.flush();
         this.lastLoggedZxid = message.txn.zxid;
         this.pendingProposals.push(message.txn);
-        // During synchronisation the NEWLEADER ack covers these; afterwards each is acked.
-        if (this.learnerPhase === 'broadcast') this.send(from, { type: 'ack', zxid: message.txn.zxid });
+        // Before NEWLEADER its ack covers these; after it (UPTODATE may not have come yet) each is acked.
+        if (this.ackedNewLeader) this.send(from, { type: 'ack', zxid: message.txn.zxid });
         return;
       }
       case 'commit': {

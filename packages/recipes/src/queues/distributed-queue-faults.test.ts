@@ -28,7 +28,9 @@ afterEach(async () => {
   for (const backend of open.splice(0)) await backend.close();
 });
 
-const seeds = faultSeeds([1, 2, 3, 4, 5, 6]);
+// 9, 15 and 34 found engine bugs (a createSession applied twice, an acknowledged write lost at a leader change, a
+// member that never rejoined): kept as regressions.
+const seeds = faultSeeds([1, 2, 3, 4, 5, 6, 9, 15, 34]);
 const sessionsLostBySeed: number[] = [];
 const decode = (data: Uint8Array | null) => (data === null ? '' : new TextDecoder().decode(data));
 

@@ -363,7 +363,12 @@ export class Ensemble {
 
   createEngine(id: number, storage: Storage): Engine {
     const { members: _m, observers: _o, seed: _s, clock: _c, initLimitTicks: _i, syncLimitTicks: _y, diffTxnsMax: _d, brokenMode: _b, checkSafetyEveryStep: _k, readOnlyModeEnabled: _r, ...engineOptions } = this.options;
-    return new Engine({ ...engineOptions, memberId: id, clock: this.clock, random: this.random.fork(`member-${id}`), storage });
+    // Each run of a member draws its own stream: a restart that replayed the first run's would hand out its session
+    // ids (and passwords) again, and one whose createSession committed after this member's log ends is applied twice
+    // (recipes' queue seed 9). The first run keeps the label it always had, so seeds replay as before.
+    const runs = this.incarnations.get(id) ?? 0;
+    const random = this.random.fork(runs === 0 ? `member-${id}` : `member-${id}-run-${runs + 1}`);
+    return new Engine({ ...engineOptions, memberId: id, clock: this.clock, random, storage });
   }
 
   attach(member: EnsembleMember): void {

@@ -158,11 +158,13 @@ export class QuorumMember {
     const transport = await options.transport();
     let graph: MemberGraph | undefined;
     let storage: Storage | undefined;
+    const incarnation = (options.incarnation ?? nextIncarnation)();
     try {
       graph = composeMember({
         clock: 'system',
-        // Members of one ensemble share a seed; mixing the id keeps their session passwords apart.
-        seed: (options.seed ^ Math.imul(this.id, 0x9e3779b1)) >>> 0,
+        // Members of one ensemble share a seed; mixing the id keeps their session passwords apart, and mixing the run
+        // keeps a restart from handing out the session ids (and passwords) of the member's earlier runs again.
+        seed: (options.seed ^ Math.imul(this.id, 0x9e3779b1) ^ Math.imul(incarnation, 0x85ebca6b)) >>> 0,
         engineOptions: { ...options.engineOptions, memberId: this.id },
         storage: () => {
           storage = options.storage();
@@ -176,7 +178,7 @@ export class QuorumMember {
         initLimitTicks: options.initLimitTicks,
         syncLimitTicks: options.syncLimitTicks,
         diffTxnsMax: options.diffTxnsMax ?? 1000,
-        incarnation: (options.incarnation ?? nextIncarnation)(),
+        incarnation,
       };
       if (options.ensembleConfig !== undefined) graph.engine.setEnsembleConfig(options.ensembleConfig.text, options.ensembleConfig.version);
       const peer = new QuorumPeer(config, graph.engine);
