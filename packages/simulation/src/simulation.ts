@@ -299,6 +299,19 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     }
   });
 
+  // Durability (ZAB's integrity): a txn any member reported committed, even one that led and was truncated since,
+  // stays in the history. The final leader holds every committed txn; only what lies under its snapshot is not listed.
+  await safely('durability', async () => {
+    const leader = ensemble.leader();
+    if (leader === undefined) return;
+    const held = new Set(leader.storage.readLogAfter(0n).map((txn) => txn.zxid));
+    const floor = leader.storage.snapshotZxid;
+    const lost = new Set<string>();
+    for (const t of ensemble.trace) {
+      if (t.event.type === 'committed' && t.event.zxid > floor && !held.has(t.event.zxid)) lost.add(`0x${t.event.zxid.toString(16)} (member ${t.member})`);
+    }
+    if (lost.size > 0) violations.push(`committed but missing from the final history: ${[...lost].slice(0, 5).join(', ')}`);
+  });
   // Give every member the chance to rejoin before its log is read.
   await safely('rejoin', async () => {
     for (let i = 0; i < 40 && !ensemble.members.every((m) => m.isServing); i++) await ensemble.run(stepMs);
