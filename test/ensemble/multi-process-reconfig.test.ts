@@ -150,7 +150,7 @@ describe('reconfig on a multi-process ensemble started from zoo.cfg', () => {
 
     for (const member of kept) {
       const dynamicFile = `${member.config}.dynamic.${version}`;
-      await until(() => existsSync(dynamicFile) && readFileSync(member.config, 'utf8').includes('dynamicConfigFile='), `member ${member.id}'s dynamic config file`);
+      await until(() => existsSync(dynamicFile) && readFileSync(member.config, 'utf8').includes(`dynamicConfigFile=${dynamicFile}\n`), `member ${member.id}'s dynamic config file`);
       expect(readFileSync(dynamicFile, 'utf8')).toBe(serverLines);
       const zooCfg = readFileSync(member.config, 'utf8');
       expect(zooCfg).toContain(`\ndynamicConfigFile=${dynamicFile}\n`);

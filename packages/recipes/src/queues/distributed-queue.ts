@@ -278,6 +278,9 @@ export class DistributedQueue {
           throw finishedBefore ? new QueueClaimLostError(item, error) : new QueueItemUncertainError(item, error);
         }
         if (error instanceof MultiError && hasCode(error, ErrorCode.noNode)) {
+          // A retry after CONNECTIONLOSS: our first multi may have committed (claim and item gone together, as it
+          // is atomic), while the check below lost its connection too. Our live session's claim can go no other way.
+          if (attempt > 0 && (await this.itemGone(itemPath))) return;
           // Our claim is gone: it went with a session that ended (and a new one cannot own it).
           throw new QueueClaimLostError(item, error);
         }
@@ -291,6 +294,12 @@ export class DistributedQueue {
         if (!isConnectionLoss(error)) throw error;
       }
     }
+  }
+
+  /** Whether the item is gone, as the leader has it (sync first); rethrows what is not a connection loss. */
+  private async itemGone(itemPath: string): Promise<boolean> {
+    await retrying(() => this.client.sync(itemPath), this.recipe.retriesMax);
+    return (await retrying(() => this.client.exists(itemPath), this.recipe.retriesMax)) === null;
   }
 
   private async itemNames(watcher?: () => void): Promise<string[]> {

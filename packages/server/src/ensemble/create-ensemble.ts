@@ -384,14 +384,10 @@ export class Ensemble {
   }
 
   /**
-   * A member's ElectionPacer on the system clock (its callbacks run as the member's steps), so a real-time
-   * ensemble elects on ZooKeeper's timing rather than waiting for ticks. On the manual clock elections stay
-   * decided by ticks for now: simulated time costs no wall time there, and the seeded fault schedules found
-   * a liveness bug (a member that never rejoins) that the faster timing exposes on more seeds; the pacer
-   * comes to the manual clock with that fix.
+   * A member's ElectionPacer on the ensemble's clock, manual or system (its callbacks run as the member's
+   * steps): elections are decided on ZooKeeper's timing (finalizeWait), not at the next tick.
    */
   electionPacer(member: EnsembleMember): ElectionPacer | undefined {
-    if (this.manualClock !== undefined) return undefined;
     return new ElectionPacer({
       scheduler: this.scheduler,
       tickTimeMs: this.tickTimeMs,
