@@ -188,6 +188,22 @@ function writeCharts(report, dir, base) {
 
 // ------------------------------------------------------------------ main
 
+/**
+ * An exception thrown from a callback while a scenario runs (a client library's socket handler, say)
+ * fails that scenario, reported with its stack, instead of ending the whole run. Whatever the scenario
+ * left running is ended when the process exits (the real-ZooKeeper launcher kills its JVMs then).
+ */
+function failOnUncaught() {
+  let reject;
+  const failed = new Promise((_, rejectWith) => {
+    reject = rejectWith;
+  });
+  failed.catch(() => undefined);
+  const handler = (error) => reject(new Error(`uncaught exception in a callback: ${error?.stack ?? error}`));
+  process.on('uncaughtException', handler);
+  return { failed, dispose: () => process.off('uncaughtException', handler) };
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const all = [];
@@ -226,8 +242,9 @@ async function main() {
       console.log(`[${index + 1}/${selected.length}] ${scenario.name} skipped: ${skipped}`);
       continue;
     }
+    const uncaught = failOnUncaught();
     try {
-      const { figures, notes = [], summary, charts = [] } = await scenario.run(ctx);
+      const { figures, notes = [], summary, charts = [] } = await Promise.race([scenario.run(ctx), uncaught.failed]);
       const elapsedMs = nowMs() - scenarioStart;
       report.scenarios.push({ name: scenario.name, title: scenario.title, elapsedMs, figures, notes, ...(summary === undefined ? {} : { summary }), charts });
       for (const figure of figures) console.log(progressLine(figure));
@@ -238,6 +255,8 @@ async function main() {
       report.scenarios.push({ name: scenario.name, title: scenario.title, elapsedMs, error: String(error?.stack ?? error) });
       console.error(`[${index + 1}/${selected.length}] ${scenario.name} FAILED after ${formatDuration(elapsedMs)}: ${error?.stack ?? error}`);
       process.exitCode = 1;
+    } finally {
+      uncaught.dispose();
     }
   }
   report.totalMs = nowMs() - started;

@@ -427,7 +427,7 @@ function startupFailoverReport(result, { memberCounts, zkMemberCounts, slowRuns,
       'Every failover is checked: the first write after it must carry a higher epoch in its mzxid than the last write before it (a new leader committed it), and on Vivarium another member must lead.',
       `ZooKeeper SIGSTOP samples redone because a write after the freeze still succeeded in the old epoch (the frozen JVM was not leading): ${freezeMisses}.`,
       'The Vivarium failover parts come from ensemble.trace: crash to the first stepDown event (failure detection), to the new leader\'s established event (election, discovery, sync), to the client\'s write succeeding (reconnect and retry).',
-      'A crashed Vivarium member\'s links close, as a killed process\'s sockets do, so its followers step down at once, as ZooKeeper\'s do on a SIGKILL (part 1 is 0). On the system clock the survivors then decide the election after ZooKeeper\'s finalizeWait (200 ms; ElectionPacer); on the manual clock a settled election is still decided at the next tick, which is what the simulated figures show.',
+      'A crashed Vivarium member\'s links close, as a killed process\'s sockets do, so its followers step down at once, as ZooKeeper\'s do on a SIGKILL (part 1 is 0). The survivors then decide the election after ZooKeeper\'s finalizeWait (200 ms of the ensemble\'s clock, manual or system; ElectionPacer), not at the next tick.',
       `Vivarium runs in the bench process (the client shares its thread); ZooKeeper runs one JVM per member on loopback.${zkMemberCounts.includes(5) ? '' : ' ZooKeeper with 5 JVMs, and Vivarium with 5 members on the system clock at tickTime 2000, run only with --full.'}`,
     ],
   };
