@@ -157,7 +157,13 @@ type Step =
     }
   | { name: string; drop: string }
   | { name: string; raw: string; frame: (xid: number) => Uint8Array; replyType?: number; closes: true }
-  | { name: string; waitClosed: string };
+  /**
+   * Wait for the server to close `waitClosed`; then, with `thenEventOn`, for the watch event that the
+   * closing session's txn fires on that other connection. The real server may answer the fence's ping
+   * on that connection before it applies the closeSession (reads of other sessions do not wait for it),
+   * so without this the event can land in the next step.
+   */
+  | { name: string; waitClosed: string; thenEventOn?: string };
 
 const noReadAcl = [digestAcl('v', 'q')];
 
@@ -575,7 +581,7 @@ const scenario: Step[] = [
   { name: 'connect c with a 1 ms timeout (negotiated 2000)', connect: 'c', timeOutMs: 1 },
   { name: 'c: create2 /exp ephemeral', on: 'c', send: create2('/exp', 'x', 1) },
   { name: 'a2: getData /exp watch', on: 'a2', send: getData('/exp', true) },
-  { name: 'c expires: connection closed, no notification; a2 sees NodeDeleted', waitClosed: 'c' },
+  { name: 'c expires: connection closed, no notification; a2 sees NodeDeleted', waitClosed: 'c', thenEventOn: 'a2' },
   { name: 'c2: reconnect to the expired session', connect: 'c2', as: 'c', timeOutMs: 30_000, closes: true },
   { name: 'connect with lastZxidSeen ahead of the server', connect: 'ahead', timeOutMs: 30_000, zxidAhead: true, closes: true },
 
@@ -877,6 +883,11 @@ async function runScenario(target: Target, steps: readonly Step[]): Promise<Step
         const connection = connections.get(step.waitClosed);
         if (connection === undefined) throw new Error(`${step.name}: no connection ${step.waitClosed}`);
         await untilClosed(step.waitClosed, connection, frames, expiryDeadlineMs, zxids);
+        if (step.thenEventOn !== undefined) {
+          const watcher = connections.get(step.thenEventOn);
+          if (watcher === undefined) throw new Error(`${step.name}: no connection ${step.thenEventOn}`);
+          await drain(step.thenEventOn, watcher, frames, (m) => m.kind === 'notification', replyDeadlineMs, zxids);
+        }
       } else {
         const name = 'on' in step ? step.on : step.raw;
         const connection = connections.get(name);
