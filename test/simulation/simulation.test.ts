@@ -125,6 +125,8 @@ describe('regression seeds (each found a real bug or a checker gap)', () => {
     { seed: 103394, members: 3, found: 'two members following each other kept each other alive' },
     { seed: 201285, members: 5, found: 'a stale REVALIDATE undid a later session move, letting an older write commit after a newer one' },
     { seed: 202340, members: 5, found: 'a session revived by a new leader was read before its fresh timeout passed' },
+    { seed: 104880, members: 3, found: 'a TRUNC below a learner\'s installed snapshot kept the uncommitted txns the snapshot carried' },
+    { seed: 109140, members: 3, found: 'the same, showing as a create applied twice (node exists)' },
   ];
   for (const { seed, members, found } of seeds) {
     it(`seed ${seed} on ${members} members (${found})`, async () => {

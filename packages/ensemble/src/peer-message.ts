@@ -16,7 +16,11 @@ export interface Vote {
  */
 export type PeerMessage =
   | { type: 'vote'; round: number; vote: Vote; state: PeerState }
-  | { type: 'followerInfo'; acceptedEpoch: number; lastZxid: bigint; observer: boolean; connection: number }
+  /**
+   * truncateFloor: the lowest zxid this learner's storage can be truncated to (its newest snapshot: the state
+   * cannot be rebuilt below it). A leader whose sync would truncate below it sends a SNAP instead.
+   */
+  | { type: 'followerInfo'; acceptedEpoch: number; lastZxid: bigint; observer: boolean; connection: number; truncateFloor: bigint }
   | { type: 'leaderInfo'; newEpoch: number }
   | { type: 'ackEpoch'; currentEpoch: number; lastZxid: bigint }
   | { type: 'sync'; mode: SyncMode; truncateTo: bigint; snapshot: Snapshot | undefined; txns: Txn[] }

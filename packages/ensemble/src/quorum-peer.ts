@@ -36,6 +36,8 @@ interface LearnerHandle {
   id: number;
   observer: boolean;
   acceptedEpoch: number;
+  /** The lowest zxid the learner's storage can truncate to (its newest snapshot). */
+  truncateFloor: bigint;
   /** Set once the learner acknowledged the new epoch with its history. */
   lastZxid: bigint | undefined;
   /** Set once it was sent the sync and NEWLEADER. */
@@ -434,7 +436,7 @@ export class QuorumPeer implements WriteCoordinator {
           return;
         }
         const observer = message.observer || this.config.observers.includes(from);
-        const handle: LearnerHandle = { id: from, observer, acceptedEpoch: message.acceptedEpoch, lastZxid: undefined, syncSent: false, newLeaderZxid: 0n, synced: false, upToDate: false, lastHeardTick: this.tickCount, connection: message.connection };
+        const handle: LearnerHandle = { id: from, observer, acceptedEpoch: message.acceptedEpoch, lastZxid: undefined, truncateFloor: message.truncateFloor, syncSent: false, newLeaderZxid: 0n, synced: false, upToDate: false, lastHeardTick: this.tickCount, connection: message.connection };
         this.learners.set(from, handle);
         // A new connection: what the learner acked on an earlier one no longer counts, since its sync may truncate
         // those txns (a TRUNC to our last commit drops the proposals in flight, which are then sent again). Its
@@ -553,6 +555,9 @@ export class QuorumPeer implements WriteCoordinator {
       mode = 'snap';
     }
     if ((mode === 'diff' || mode === 'truncDiff') && txns.length > this.config.diffTxnsMax) mode = 'snap';
+    // Below its newest snapshot a learner cannot truncate (the snapshot holds what lies beyond, e.g. the uncommitted
+    // log of a leader that never established its epoch and sent it a SNAP): replace its state instead (seed 104880).
+    if ((mode === 'trunc' || mode === 'truncDiff') && truncateTo < learner.truncateFloor) mode = 'snap';
     const snapshot = mode === 'snap' ? this.engine.database.toSnapshot() : undefined;
     if (mode === 'snap') txns = [];
     this.send(learner.id, { type: 'sync', mode, truncateTo, snapshot, txns });
@@ -715,7 +720,7 @@ export class QuorumPeer implements WriteCoordinator {
 
   private sendFollowerInfo(): void {
     if (this.leaderId === undefined) return;
-    this.send(this.leaderId, { type: 'followerInfo', acceptedEpoch: this.acceptedEpoch, lastZxid: this.lastLoggedZxid, observer: this.isObserver, connection: this.connectionId });
+    this.send(this.leaderId, { type: 'followerInfo', acceptedEpoch: this.acceptedEpoch, lastZxid: this.lastLoggedZxid, observer: this.isObserver, connection: this.connectionId, truncateFloor: this.storage.snapshotZxid });
   }
 
   private onLearnerMessage(from: number, message: PeerMessage): void {

@@ -190,7 +190,7 @@ export interface VoteRecord {
 /** The ensemble's PeerMessage. */
 export type PeerMessageRecord =
   | { type: 'vote'; round: number; vote: VoteRecord; state: PeerStateRecord }
-  | { type: 'followerInfo'; acceptedEpoch: number; lastZxid: bigint; observer: boolean; connection: number }
+  | { type: 'followerInfo'; acceptedEpoch: number; lastZxid: bigint; observer: boolean; connection: number; truncateFloor: bigint }
   | { type: 'leaderInfo'; newEpoch: number }
   | { type: 'ackEpoch'; currentEpoch: number; lastZxid: bigint }
   | { type: 'sync'; mode: SyncModeRecord; truncateTo: bigint; snapshot: SnapshotRecord | undefined; txns: TxnRecord[] }
@@ -583,7 +583,7 @@ function peerMessageTuple(message: PeerMessageRecord): unknown[] {
       return [peerCode.vote, int('round', message.round), int('vote.leader', message.vote.leader), big('vote.zxid', message.vote.zxid),
         int('vote.peerEpoch', message.vote.peerEpoch), codeOf('state', peerStates, message.state)];
     case 'followerInfo':
-      return [peerCode.followerInfo, int('acceptedEpoch', message.acceptedEpoch), big('lastZxid', message.lastZxid), message.observer === true, int('connection', message.connection)];
+      return [peerCode.followerInfo, int('acceptedEpoch', message.acceptedEpoch), big('lastZxid', message.lastZxid), message.observer === true, int('connection', message.connection), big('truncateFloor', message.truncateFloor)];
     case 'leaderInfo':
       return [peerCode.leaderInfo, int('newEpoch', message.newEpoch)];
     case 'ackEpoch':
@@ -939,8 +939,8 @@ function peerMessageOf(items: unknown[]): PeerMessageRecord {
       return { type: 'vote', round, vote, state: r.code(peerStates, 'a peer state code') };
     }
     case peerCode.followerInfo: {
-      const r = fields('followerInfo', 5);
-      return { type: 'followerInfo', acceptedEpoch: r.int(), lastZxid: r.big(), observer: r.bool(), connection: r.int() };
+      const r = fields('followerInfo', 6);
+      return { type: 'followerInfo', acceptedEpoch: r.int(), lastZxid: r.big(), observer: r.bool(), connection: r.int(), truncateFloor: r.big() };
     }
     case peerCode.leaderInfo:
       return { type: 'leaderInfo', newEpoch: fields('leaderInfo', 2).int() };

@@ -81,7 +81,7 @@ const message: fc.Arbitrary<PeerMessageRecord> = fc.oneof(
     type: fc.constant('vote' as const), round: fc.nat(), vote: rec({ leader: fc.integer({ min: -1, max: 255 }), zxid: long, peerEpoch: epoch }),
     state: fc.constantFrom('looking' as const, 'following' as const, 'leading' as const, 'observing' as const),
   }),
-  rec({ type: fc.constant('followerInfo' as const), acceptedEpoch: epoch, lastZxid: long, observer: fc.boolean(), connection: fc.nat() }),
+  rec({ type: fc.constant('followerInfo' as const), acceptedEpoch: epoch, lastZxid: long, observer: fc.boolean(), connection: fc.nat(), truncateFloor: long }),
   rec({ type: fc.constant('leaderInfo' as const), newEpoch: epoch }),
   rec({ type: fc.constant('ackEpoch' as const), currentEpoch: epoch, lastZxid: long }),
   rec({

@@ -104,6 +104,10 @@ export class CrashPointStorage implements Storage {
     this.write('saveSnapshot', `snapshot at 0x${snapshot.lastZxid.toString(16)}`, () => this.inner.saveSnapshot(snapshot));
   }
 
+  get snapshotZxid(): bigint {
+    return this.inner.snapshotZxid;
+  }
+
   installSnapshot(snapshot: Snapshot): void {
     this.write('installSnapshot', `installed snapshot at 0x${snapshot.lastZxid.toString(16)}`, () => this.inner.installSnapshot(snapshot));
   }

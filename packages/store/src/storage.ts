@@ -36,6 +36,8 @@ export interface Storage {
   installSnapshot(snapshot: Snapshot): void;
   /** Drop logged txns with zxid > `zxid` (ZAB TRUNC). Durable when it returns. */
   truncateAfter(zxid: bigint): void;
+  /** The newest snapshot's zxid (0 without one): truncating below it cannot rebuild the state, so a sync sends a SNAP instead. */
+  readonly snapshotZxid: bigint;
   /** Logged txns with zxid > `zxid`, in order (for DIFF sync). */
   readLogAfter(zxid: bigint): Txn[];
   setAcceptedEpoch(epoch: number): void;

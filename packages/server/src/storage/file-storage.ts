@@ -283,6 +283,11 @@ export class FileStorage implements Storage {
    * log files (a crash before leaves them to the next recovery, which removes them). A crash before (3) leaves
    * the old state minus (1): the floor applies only once a snapshot at or beyond it exists.
    */
+  /** The newest snapshot's zxid as of now (0 without one). */
+  get snapshotZxid(): bigint {
+    return this.lastSnapshotZxid;
+  }
+
   installSnapshot(snapshot: Snapshot): void {
     this.flush();
     const zxid = snapshot.lastZxid;
