@@ -285,9 +285,20 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     // Let every outstanding operation settle.
     for (let i = 0; i < 200 && busy.some((b) => b); i++) await ensemble.run(stepMs);
     const probe = await withDeadline(ensemble, ensemble.client({ sessionTimeoutMs: 6000 }), 60_000);
-    await withDeadline(ensemble, probe.create('/liveness', null).then(() => undefined, (error: unknown) => {
-      if (!(error instanceof ZooKeeperError && error.code === ErrorCode.nodeExists)) throw error;
-    }), 60_000);
+    // Progress, as an application sees it: a write that succeeds, retried on CONNECTIONLOSS (a leader change right
+    // after the election settled, say); NODEEXISTS is a retry of a create that went through.
+    const written = async (): Promise<void> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await probe.create('/liveness', null);
+          return;
+        } catch (error) {
+          if (error instanceof ZooKeeperError && error.code === ErrorCode.nodeExists) return;
+          if (!(error instanceof ZooKeeperError && error.code === ErrorCode.connectionLoss) || attempt >= 20) throw error;
+        }
+      }
+    };
+    await withDeadline(ensemble, written(), 60_000);
     await ensemble.run(5 * tickTimeMs);
     ensemble.checkSafety();
     const digests = ensemble.members.filter((m) => m.isServing).map((m) => ({ member: m.id, lastZxid: m.engine.lastProcessedZxid, digest: treeDigest(m) }));
