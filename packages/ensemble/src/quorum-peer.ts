@@ -354,13 +354,6 @@ export class QuorumPeer implements WriteCoordinator {
   private onVote(from: number, round: number, vote: Vote, state: PeerState): void {
     const fromVoter = this.config.voters.includes(from);
     if (this.stateValue !== 'looking') {
-      // Our leader is electing again (a round after the one we joined in): it stepped down. Stop serving its stale
-      // view now rather than after syncLimit ticks of silence, as a ZooKeeper follower does when its leader shuts
-      // down and closes the connection (seed 200943).
-      if (state === 'looking' && (this.stateValue === 'following' || this.stateValue === 'observing') && from === this.leaderId && round > this.round) {
-        this.stepDown(`leader ${from} is looking again (round ${round})`);
-        return;
-      }
       // Settled members answer a looking peer with the leader they follow, so joiners find it.
       if (state === 'looking') {
         const current: Vote = { leader: this.leader ?? this.vote.leader, zxid: this.vote.zxid, peerEpoch: this.currentEpoch };
